@@ -1,1 +1,189 @@
-//! (in progress)
+//! One Automerge document per case: the only module that knows Automerge
+//! paths. Everything outside sees [`CaseFile`] views, applies [`CaseOp`]s
+//! and moves opaque change bytes for sync.
+//!
+//! Layout of a case document (root map):
+//!
+//! | key | type | holds |
+//! |---|---|---|
+//! | `schema` | int | [`SCHEMA_VERSION`]; changes are additive |
+//! | `meta` | map of scalars | id, case number, district, creation |
+//! | `child`, `notification` | map of scalars | one key per serde field |
+//! | `assessments`, `referrals`, `follow_ups` | map id → map | one record each |
+//! | `assessments/<id>/answers` | map item → bool | answers merge item by item |
+//! | `referrals/<id>/events` | list of JSON | append-only status events |
+//! | `consents`, `notes`, `events`, `resolutions` | list of JSON | append-only |
+//! | `actors` | map actor → JSON author | who wrote each change |
+
+mod conflicts;
+mod fields;
+mod ops;
+mod view;
+
+pub use conflicts::{Conflict, ConflictKind, ConflictValue};
+pub use ops::{CaseOp, NewCase, OpContext};
+
+use automerge::{ActorId, Automerge, ChangeHash, ReadDoc, ROOT};
+
+use crate::model::CaseFile;
+
+/// Bumped only for additive changes; older readers ignore unknown keys.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Bounds on what one document may hold, so a hostile or broken peer cannot
+/// make a device load something it cannot handle.
+pub const MAX_TEXT_CHARS: usize = 4_000;
+pub const MAX_RECORDS: usize = 2_000;
+pub const MAX_CHANGE_BYTES: usize = 8 * 1024 * 1024;
+
+pub(crate) mod keys {
+    pub const SCHEMA: &str = "schema";
+    pub const META: &str = "meta";
+    pub const CHILD: &str = "child";
+    pub const NOTIFICATION: &str = "notification";
+    pub const ASSESSMENTS: &str = "assessments";
+    pub const ANSWERS: &str = "answers";
+    pub const REFERRALS: &str = "referrals";
+    pub const REFERRAL_EVENTS: &str = "events";
+    pub const PACKET: &str = "packet";
+    pub const FOLLOW_UPS: &str = "follow_ups";
+    pub const CONSENTS: &str = "consents";
+    pub const NOTES: &str = "notes";
+    pub const EVENTS: &str = "events";
+    pub const RESOLUTIONS: &str = "resolutions";
+    pub const ACTORS: &str = "actors";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("the case document is damaged: {0}")]
+    Corrupt(&'static str),
+    #[error("a value could not be encoded: {0}")]
+    Encoding(&'static str),
+    #[error("automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    #[error("no {kind} with that id in this case")]
+    NotFound { kind: &'static str },
+    #[error("a record with that id already exists")]
+    Duplicate,
+    #[error("the assessment is completed and can no longer change")]
+    AssessmentCompleted,
+    #[error("field {field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    #[error("the case already holds the maximum of {max} {kind}")]
+    TooMany { kind: &'static str, max: usize },
+    #[error("changes of {size} bytes exceed the limit of {max}")]
+    ChangesTooLarge { size: usize, max: usize },
+    #[error("a {role} may not {action}")]
+    NotPermitted {
+        role: &'static str,
+        action: &'static str,
+    },
+    #[error("the template {template_id} v{version} is not available on this device")]
+    TemplateMissing { template_id: String, version: u32 },
+    #[error("scoring: {0}")]
+    Scoring(#[from] crate::scoring::ScoringError),
+    #[error("the field {0} is not a field of this case")]
+    UnknownField(String),
+    #[error("there is no conflict on {0} to resolve")]
+    NoConflict(String),
+}
+
+/// Opaque document heads: the set of latest changes a replica has seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Heads(Vec<ChangeHash>);
+
+impl Heads {
+    /// Lowercase hex of each head, for storing and sending.
+    pub fn to_hex(&self) -> Vec<String> {
+        self.0.iter().map(|h| h.to_string()).collect()
+    }
+
+    pub fn from_hex<S: AsRef<str>>(hex: &[S]) -> Result<Heads, DocError> {
+        hex.iter()
+            .map(|h| h.as_ref().parse().map_err(|_| DocError::Corrupt("heads")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Heads)
+    }
+}
+
+/// A case document held in memory by one device.
+#[derive(Debug, Clone)]
+pub struct CaseDoc {
+    doc: Automerge,
+}
+
+impl CaseDoc {
+    /// Creates the document of a new case, authored by `ctx`'s device.
+    pub fn create(new: &NewCase, ctx: &OpContext<'_>) -> Result<CaseDoc, DocError> {
+        let mut doc = Automerge::new().with_actor(ctx.actor.clone());
+        ops::create(&mut doc, new, ctx)?;
+        Ok(CaseDoc { doc })
+    }
+
+    /// Loads a saved document; later changes are authored by `actor`.
+    pub fn load(bytes: &[u8], actor: &ActorId) -> Result<CaseDoc, DocError> {
+        let doc = Automerge::load(bytes).map_err(|_| DocError::Corrupt("undecodable document"))?;
+        let doc = doc.with_actor(actor.clone());
+        let schema = doc.get(ROOT, keys::SCHEMA)?;
+        if schema.is_none() {
+            return Err(DocError::Corrupt("not a case document"));
+        }
+        Ok(CaseDoc { doc })
+    }
+
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    pub fn heads(&self) -> Heads {
+        Heads(self.doc.get_heads())
+    }
+
+    /// Compressed changes a replica that has seen `since` lacks.
+    pub fn changes_since(&self, since: &Heads) -> Vec<u8> {
+        self.doc.save_after(&since.0)
+    }
+
+    /// Merges changes made elsewhere. Applying the same changes twice is a
+    /// no-op; changes whose dependencies are missing wait inside Automerge.
+    pub fn apply_changes(&mut self, changes: &[u8]) -> Result<(), DocError> {
+        if changes.len() > MAX_CHANGE_BYTES {
+            return Err(DocError::ChangesTooLarge {
+                size: changes.len(),
+                max: MAX_CHANGE_BYTES,
+            });
+        }
+        // Apply to a fork so undecodable input leaves the document untouched.
+        let mut fork = self.doc.fork().with_actor(self.doc.get_actor().clone());
+        fork.load_incremental(changes)
+            .map_err(|_| DocError::Corrupt("undecodable changes"))?;
+        self.doc = fork;
+        Ok(())
+    }
+
+    /// Merges another replica of the same case.
+    pub fn merge(&mut self, other: &CaseDoc) -> Result<(), DocError> {
+        let mut other = other.doc.clone();
+        self.doc.merge(&mut other)?;
+        Ok(())
+    }
+
+    /// Applies one typed operation as one Automerge transaction.
+    pub fn apply(&mut self, op: &CaseOp, ctx: &OpContext<'_>) -> Result<(), DocError> {
+        if self.doc.get_actor() != ctx.actor {
+            self.doc.set_actor(ctx.actor.clone());
+        }
+        ops::apply(&mut self.doc, op, ctx)
+    }
+
+    /// The typed view every other part of the code reads.
+    pub fn view(&self) -> Result<CaseFile, DocError> {
+        view::read(&self.doc)
+    }
+
+    /// Everything that needs a person's decision, in a stable order.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>, DocError> {
+        conflicts::list(&self.doc)
+    }
+}

@@ -38,6 +38,9 @@ pub struct AssessmentResult {
     pub computed_level: RiskLevel,
     pub final_level: RiskLevel,
     pub explanation: String,
+    /// The answers as they were scored; later concurrent edits to the draft
+    /// show up as conflicts instead of silently changing a completed result.
+    pub answers: BTreeMap<String, bool>,
     pub completed_at: DateTime<Utc>,
     pub completed_by: Author,
 }
