@@ -5,11 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::ActorId;
+mod case_support;
+
+use case_support::{packet, Replica};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use ocrotire_core::document::{CaseDoc, CaseOp, ConflictKind, NewCase, OpContext};
+use ocrotire_core::document::{CaseDoc, CaseOp, ConflictKind};
 use ocrotire_core::model::*;
-use ocrotire_core::reference::Template;
 use proptest::prelude::*;
 
 const REPLICAS: usize = 3;
@@ -58,31 +59,23 @@ fn action() -> impl Strategy<Value = Action> {
         2 => Just(Action::ChildWords),
         1 => (0..3usize).prop_map(Action::Sex),
         1 => Just(Action::StartAssessment),
-        3 => (0..3usize, 0..32usize, any::<bool>())
+        3 => (0..2usize, 0..32usize, any::<bool>())
             .prop_map(|(assessment, item, answer)| Action::Answer { assessment, item, answer }),
-        1 => (0..3usize).prop_map(|assessment| Action::Complete { assessment }),
+        2 => (0..2usize).prop_map(|assessment| Action::Complete { assessment }),
         1 => Just(Action::AddReferral),
-        2 => (0..3usize, 0..6usize).prop_map(|(referral, kind)| Action::ReferralEvent { referral, kind }),
+        3 => (0..2usize, 0..6usize).prop_map(|(referral, kind)| Action::ReferralEvent { referral, kind }),
         1 => Just(Action::Note),
         1 => Just(Action::Close),
         1 => Just(Action::Reopen),
-        2 => Just(Action::ResolveFirstConflict),
+        3 => Just(Action::ResolveFirstConflict),
     ]
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         3 => (0..REPLICAS, action()).prop_map(|(replica, action)| Step::Op { replica, action }),
-        1 => (0..REPLICAS, 0..REPLICAS).prop_map(|(from, to)| Step::Send { from, to }),
+        2 => (0..REPLICAS, 0..REPLICAS).prop_map(|(from, to)| Step::Send { from, to }),
     ]
-}
-
-struct Replica {
-    doc: CaseDoc,
-    actor: ActorId,
-    author: Author,
-    /// Indices of the field writes this replica has seen.
-    knows: BTreeSet<usize>,
 }
 
 /// A successful write of a tracked text field, for the "nothing lost" check.
@@ -94,7 +87,8 @@ struct Write {
 
 struct World {
     replicas: Vec<Replica>,
-    templates: Vec<Template>,
+    /// Per replica, the indices of the field writes it has seen.
+    knows: Vec<BTreeSet<usize>>,
     items: Vec<String>,
     writes: Vec<Write>,
     notes: Vec<String>,
@@ -104,8 +98,10 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let templates = vec![Template::v1().expect("bundled template")];
-        let t = &templates[0];
+        let first = Replica::first(1, Role::SocialAssistant);
+        let second = Replica::copy_of(&first, 2, Role::SocialAssistant);
+        let third = Replica::copy_of(&first, 3, Role::DistrictOfficer);
+        let t = &first.templates[0];
         let items = t
             .imminent()
             .iter()
@@ -114,62 +110,9 @@ impl World {
             .chain(t.risk_factors().iter().map(|i| i.id.clone()))
             .chain(t.protective_factors().iter().map(|i| i.id.clone()))
             .collect();
-        let base = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-        let new = NewCase {
-            id: "case0001".into(),
-            case_number: "0100-2026-1".into(),
-            district: "0100".into(),
-            child: Child::new("p-0001", Sex::Female, "0101"),
-            notification: Notification {
-                reporter_sector: ReportingSector::Education,
-                channel: Channel::InPerson,
-                identified_at: base,
-                received_at: base,
-                registered_at: None,
-                forms: vec![SesacForm::Solicitation],
-                online_component: YesNoUnknown::Yes,
-                last_incident: None,
-                perpetrator_relationship: Relationship::OnlineOnlyContact,
-                perpetrator_age: PerpetratorAge::Adult,
-                crime_suspected: true,
-                police_notified_at: None,
-                child_words: None,
-            },
-        };
-        let roles = [
-            Role::SocialAssistant,
-            Role::SocialAssistant,
-            Role::DistrictOfficer,
-        ];
-        let mut replicas: Vec<Replica> = Vec::new();
-        for (i, role) in roles.into_iter().enumerate() {
-            let actor = ActorId::from(vec![i as u8 + 1; 16]);
-            let author = Author {
-                user_id: format!("user{i}"),
-                role,
-            };
-            let doc = match replicas.first() {
-                None => {
-                    let ctx = OpContext {
-                        actor: &actor,
-                        author: &author,
-                        now: base,
-                        templates: &templates,
-                    };
-                    CaseDoc::create(&new, &ctx).expect("create")
-                }
-                Some(first) => CaseDoc::load(&first.doc.save(), &actor).expect("load"),
-            };
-            replicas.push(Replica {
-                doc,
-                actor,
-                author,
-                knows: BTreeSet::new(),
-            });
-        }
         World {
-            replicas,
-            templates,
+            replicas: vec![first, second, third],
+            knows: vec![BTreeSet::new(); REPLICAS],
             items,
             writes: Vec::new(),
             notes: Vec::new(),
@@ -182,14 +125,15 @@ impl World {
         if from == to {
             return;
         }
-        let source = self.replicas[from].doc.clone();
-        let changes = source.changes_since(&self.replicas[to].doc.heads());
+        let changes = self.replicas[from]
+            .doc
+            .changes_since(&self.replicas[to].doc.heads());
         self.replicas[to]
             .doc
             .apply_changes(&changes)
             .expect("apply changes");
-        let known = self.replicas[from].knows.clone();
-        self.replicas[to].knows.extend(known);
+        let known = self.knows[from].clone();
+        self.knows[to].extend(known);
     }
 
     fn run(&mut self, replica: usize, action: &Action) {
@@ -216,11 +160,7 @@ impl World {
                 sex: Sex::ALL[*i],
                 ..view.child.clone()
             }),
-            Action::StartAssessment => CaseOp::StartAssessment {
-                id: format!("a{unique}"),
-                template_id: self.templates[0].id().to_string(),
-                template_version: self.templates[0].version(),
-            },
+            Action::StartAssessment => self.replicas[replica].template_op(&format!("a{unique}")),
             Action::Answer {
                 assessment,
                 item,
@@ -244,15 +184,8 @@ impl World {
                 service_type: ServiceType::ChildHelpline,
                 service_id: None,
                 packet: ReferralPacket {
-                    age_band: "10-14".into(),
-                    sex: Sex::Female,
-                    language: "ro".into(),
-                    accessibility_needs: None,
-                    category: vec![SesacForm::Solicitation],
-                    risk_level: None,
                     safety_instructions: Some(unique),
-                    consent_obtained: true,
-                    contact_person: None,
+                    ..packet()
                 },
             },
             Action::ReferralEvent { referral, kind } => match view.referrals.get(*referral) {
@@ -308,14 +241,7 @@ impl World {
                 }
             }
         };
-        let r = &mut self.replicas[replica];
-        let ctx = OpContext {
-            actor: &r.actor,
-            author: &r.author,
-            now,
-            templates: &self.templates,
-        };
-        let outcome = r.doc.apply(&op, &ctx);
+        let outcome = self.replicas[replica].apply_at(&op, now);
         if let Action::ResolveFirstConflict = action {
             outcome
                 .as_ref()
@@ -326,7 +252,7 @@ impl World {
         }
         match (&op, tracked) {
             (_, Some((field, value))) => {
-                for &i in &self.replicas[replica].knows {
+                for &i in &self.knows[replica] {
                     if self.writes[i].field == field {
                         self.writes[i].superseded = true;
                     }
@@ -337,7 +263,7 @@ impl World {
                     superseded: false,
                 });
                 let index = self.writes.len() - 1;
-                self.replicas[replica].knows.insert(index);
+                self.knows[replica].insert(index);
             }
             (CaseOp::AddNote { id, .. }, None) => self.notes.push(id.clone()),
             (CaseOp::AddReferralEvent { .. }, None) => self.referral_events.push(now),

@@ -15,11 +15,13 @@
 //! | `consents`, `notes`, `events`, `resolutions` | list of JSON | append-only |
 //! | `actors` | map actor → JSON author | who wrote each change |
 
+mod changes;
 mod conflicts;
 mod fields;
 mod ops;
 mod view;
 
+pub use changes::MAX_CHANGES;
 pub use conflicts::{Conflict, ConflictKind, ConflictValue};
 pub use ops::{CaseOp, NewCase, OpContext};
 
@@ -154,10 +156,11 @@ impl CaseDoc {
                 max: MAX_CHANGE_BYTES,
             });
         }
-        // Apply to a fork so undecodable input leaves the document untouched.
+        let changes = changes::decode(changes)?;
+        // Apply to a fork so a change Automerge rejects leaves the document
+        // as it was.
         let mut fork = self.doc.fork().with_actor(self.doc.get_actor().clone());
-        fork.load_incremental(changes)
-            .map_err(|_| DocError::Corrupt("undecodable changes"))?;
+        fork.apply_changes(changes)?;
         self.doc = fork;
         Ok(())
     }
