@@ -369,11 +369,18 @@ fn bad_input_gets_a_typed_error_and_changes_nothing() {
 
     // A truncated batch is refused whole, even though its first changes are fine.
     let mut b = Replica::first(2, Role::SocialAssistant);
-    b.apply(&CaseOp::AddNote { id: "n2".into(), text: "second".into() }).unwrap();
+    b.apply(&CaseOp::AddNote {
+        id: "n2".into(),
+        text: "second".into(),
+    })
+    .unwrap();
     let mut changes = b.doc.changes_since(&Heads::default());
     changes.pop();
     let before = a.doc.save();
-    assert!(matches!(a.doc.apply_changes(&changes), Err(DocError::Corrupt(_))));
+    assert!(matches!(
+        a.doc.apply_changes(&changes),
+        Err(DocError::Corrupt(_))
+    ));
     assert_eq!(a.doc.save(), before);
 }
 

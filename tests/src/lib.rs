@@ -32,3 +32,32 @@ pub fn child(pseudonym: &str, given_name: &str) -> Child {
     child.given_name = Some(given_name.to_string());
     child
 }
+
+/// Every (file, marker) pair where a marker occurs in a file under `dir`,
+/// as UTF-8, UTF-16LE or UTF-16BE bytes.
+pub fn find_markers(dir: &std::path::Path, markers: &[String]) -> Vec<(String, String)> {
+    let mut hits = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&path) {
+                pending.extend(entries.filter_map(Result::ok).map(|e| e.path()));
+            }
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        for marker in markers {
+            let utf16le: Vec<u8> = marker.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let utf16be: Vec<u8> = marker.encode_utf16().flat_map(u16::to_be_bytes).collect();
+            let found = [marker.as_bytes().to_vec(), utf16le, utf16be]
+                .iter()
+                .any(|needle| bytes.windows(needle.len()).any(|w| w == needle.as_slice()));
+            if found {
+                hits.push((path.display().to_string(), marker.clone()));
+            }
+        }
+    }
+    hits
+}
