@@ -19,6 +19,7 @@ mod changes;
 mod conflicts;
 mod fields;
 mod ops;
+mod validate;
 mod view;
 
 pub use changes::MAX_CHANGES;

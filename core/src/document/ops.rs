@@ -11,11 +11,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::fields::{child_obj, put_field, to_fields, write_fields};
-use super::{conflicts, keys, DocError, MAX_RECORDS, MAX_TEXT_CHARS, SCHEMA_VERSION};
+use super::validate::{
+    check_child, check_id, check_notification, check_packet, check_permitted, check_text,
+};
+use super::{conflicts, keys, DocError, MAX_RECORDS, SCHEMA_VERSION};
 use crate::model::{
     Approval, Assessment, AssessmentResult, AssessmentStatus, Author, CaseEvent, Child,
     ConflictResolution, FieldPath, Note, Notification, Override, ReferralEvent, ReferralEventKind,
-    ReferralPacket, RiskLevel, Role, ServiceType,
+    ReferralPacket, RiskLevel, ServiceType,
 };
 use crate::reference::Template;
 use crate::scoring;
@@ -410,29 +413,6 @@ fn op_name(op: &CaseOp) -> &'static str {
     }
 }
 
-/// Mediators file notifications and follow their status; they never touch
-/// assessments, referrals or conflicts. Approving a lowered level is a
-/// district officer's decision.
-fn check_permitted(op: &CaseOp, role: Role) -> Result<(), DocError> {
-    let refused = |action| {
-        Err(DocError::NotPermitted {
-            role: role.key(),
-            action,
-        })
-    };
-    match (op, role) {
-        (CaseOp::ApproveOverride { .. }, r) if r != Role::DistrictOfficer => {
-            refused("approve a lowered risk level")
-        }
-        (CaseOp::AddNote { .. } | CaseOp::UpdateNotification(_) | CaseOp::UpdateChild(_), _) => {
-            Ok(())
-        }
-        (_, Role::CommunityMediator) => refused("change assessments, referrals or follow-ups"),
-        (_, Role::NationalAnalyst | Role::Administrator) => refused("change case content"),
-        _ => Ok(()),
-    }
-}
-
 fn find_template<'a>(
     ctx: &OpContext<'a>,
     id: &str,
@@ -509,46 +489,4 @@ fn write_object(
 
 fn to_json<T: Serialize>(value: &T) -> Result<Json, DocError> {
     serde_json::to_value(value).map_err(|_| DocError::Encoding("value"))
-}
-
-fn check_id(id: &str) -> Result<(), DocError> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(DocError::Encoding(
-            "ids are 1-64 ASCII letters, digits or '-'",
-        ))
-    }
-}
-
-fn check_text(field: &'static str, text: Option<&str>) -> Result<(), DocError> {
-    match text {
-        Some(t) if t.chars().count() > MAX_TEXT_CHARS => Err(DocError::TooLong {
-            field,
-            max: MAX_TEXT_CHARS,
-        }),
-        _ => Ok(()),
-    }
-}
-
-fn check_child(child: &Child) -> Result<(), DocError> {
-    check_text("pseudonym", Some(&child.pseudonym))?;
-    check_text("language", Some(&child.language))?;
-    check_text("locality", Some(&child.locality))?;
-    check_text("given_name", child.given_name.as_deref())?;
-    check_text("family_name", child.family_name.as_deref())?;
-    check_text("contact", child.contact.as_deref())
-}
-
-fn check_notification(notification: &Notification) -> Result<(), DocError> {
-    check_text("child_words", notification.child_words.as_deref())
-}
-
-fn check_packet(packet: &ReferralPacket) -> Result<(), DocError> {
-    check_text("accessibility_needs", packet.accessibility_needs.as_deref())?;
-    check_text("safety_instructions", packet.safety_instructions.as_deref())?;
-    check_text("contact_person", packet.contact_person.as_deref())
 }
