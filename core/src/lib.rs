@@ -19,3 +19,4 @@ pub mod reference;
 pub mod scoring;
 pub mod search;
 pub mod store;
+pub mod sync;

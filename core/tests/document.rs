@@ -396,6 +396,18 @@ fn a_new_device_builds_the_case_from_its_changes_alone() {
     let copy = CaseDoc::load(&everything, &a.actor).unwrap();
     assert_eq!(copy.view().unwrap(), a.doc.view().unwrap());
     assert_eq!(copy.heads(), a.doc.heads());
+    let mut b = Replica::copy_of(&a, 2, Role::SocialAssistant);
+    a.apply(&CaseOp::AddNote {
+        id: "n2".into(),
+        text: "second visit".into(),
+    })
+    .unwrap();
+    b.doc.apply_changes(&a.doc.save()).unwrap();
+    assert_eq!(
+        b.doc.view().unwrap(),
+        a.doc.view().unwrap(),
+        "a whole saved document merges too"
+    );
     let hex = a.doc.heads().to_hex();
     assert_eq!(Heads::from_hex(&hex).unwrap(), a.doc.heads());
 }

@@ -61,3 +61,5 @@ pub fn find_markers(dir: &std::path::Path, markers: &[String]) -> Vec<(String, S
     }
     hits
 }
+
+pub mod server;

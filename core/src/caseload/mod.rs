@@ -76,9 +76,9 @@ pub struct Listing {
 }
 
 pub struct Caseload {
-    store: Store,
-    identity: Identity,
-    actor: ActorId,
+    pub(crate) store: Store,
+    pub(crate) identity: Identity,
+    pub(crate) actor: ActorId,
     author: Author,
     templates: Vec<Template>,
     rules: ResponseRules,
@@ -95,6 +95,22 @@ impl Caseload {
         identity: Identity,
     ) -> Result<Caseload, CaseloadError> {
         let mut store = Store::create(dir, pin, platform_secret, config)?;
+        store.put_setting(IDENTITY, &encode(&identity)?)?;
+        Caseload::with_store(store, identity)
+    }
+
+    /// A caseload over [`Store::create_with_null_cipher_for_benchmarks_only`]
+    /// (records copied, not encrypted), to measure what encryption costs.
+    /// It has no PIN and cannot be reopened. Exists only with the
+    /// `bench-null-cipher` feature.
+    #[cfg(feature = "bench-null-cipher")]
+    #[doc(hidden)]
+    pub fn create_with_null_cipher_for_benchmarks_only(
+        dir: &Path,
+        config: StoreConfig,
+        identity: Identity,
+    ) -> Result<Caseload, CaseloadError> {
+        let mut store = Store::create_with_null_cipher_for_benchmarks_only(dir, config)?;
         store.put_setting(IDENTITY, &encode(&identity)?)?;
         Caseload::with_store(store, identity)
     }

@@ -22,7 +22,7 @@ mod ops;
 mod validate;
 mod view;
 
-pub use changes::MAX_CHANGES;
+pub use changes::{ReceivedChanges, MAX_CHANGES};
 pub use conflicts::{Conflict, ConflictKind, ConflictValue};
 pub use ops::{CaseOp, NewCase, OpContext};
 
@@ -102,6 +102,14 @@ impl Heads {
         self.0.iter().map(|h| h.to_string()).collect()
     }
 
+    pub fn to_bytes(&self) -> Vec<[u8; 32]> {
+        self.0.iter().map(|h| h.0).collect()
+    }
+
+    pub fn from_bytes(bytes: &[[u8; 32]]) -> Heads {
+        Heads(bytes.iter().map(|b| ChangeHash(*b)).collect())
+    }
+
     pub fn from_hex<S: AsRef<str>>(hex: &[S]) -> Result<Heads, DocError> {
         hex.iter()
             .map(|h| h.as_ref().parse().map_err(|_| DocError::Corrupt("heads")))
@@ -150,20 +158,65 @@ impl CaseDoc {
 
     /// Merges changes made elsewhere. Applying the same changes twice is a
     /// no-op; changes whose dependencies are missing wait inside Automerge.
+    /// Also takes a whole saved document (what a server sends for a case
+    /// that just became visible to this device).
     pub fn apply_changes(&mut self, changes: &[u8]) -> Result<(), DocError> {
+        if !changes::is_document(changes) {
+            return self
+                .apply_received(ReceivedChanges::decode(changes)?)
+                .map(|_| ());
+        }
         if changes.len() > MAX_CHANGE_BYTES {
             return Err(DocError::ChangesTooLarge {
                 size: changes.len(),
                 max: MAX_CHANGE_BYTES,
             });
         }
-        let changes = changes::decode(changes)?;
+        let mut other =
+            Automerge::load(changes).map_err(|_| DocError::Corrupt("undecodable document"))?;
+        let mut fork = self.doc.fork().with_actor(self.doc.get_actor().clone());
+        fork.merge(&mut other)?;
+        self.doc = fork;
+        Ok(())
+    }
+
+    /// Applies checked changes and returns the raw bytes of those that were
+    /// new to this document (what a server numbers and passes on).
+    pub fn apply_received(&mut self, received: ReceivedChanges) -> Result<Vec<Vec<u8>>, DocError> {
+        let fresh: Vec<Vec<u8>> = received
+            .changes
+            .iter()
+            .filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none())
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
         // Apply to a fork so a change Automerge rejects leaves the document
         // as it was.
         let mut fork = self.doc.fork().with_actor(self.doc.get_actor().clone());
-        fork.apply_changes(changes)?;
+        fork.apply_changes(received.changes)?;
+        // Automerge would queue a change whose dependencies are missing; a
+        // peer that numbered or passed it on would then spread a hole.
+        if !fork.get_missing_deps(&[]).is_empty() {
+            return Err(DocError::Corrupt(
+                "changes depend on changes this replica lacks",
+            ));
+        }
         self.doc = fork;
-        Ok(())
+        Ok(fresh)
+    }
+
+    /// A document made only of received changes: a case new to this replica.
+    pub fn from_received(
+        received: ReceivedChanges,
+        actor: &ActorId,
+    ) -> Result<(CaseDoc, Vec<Vec<u8>>), DocError> {
+        let mut doc = CaseDoc {
+            doc: Automerge::new().with_actor(actor.clone()),
+        };
+        let fresh = doc.apply_received(received)?;
+        if doc.doc.get(ROOT, keys::SCHEMA)?.is_none() {
+            return Err(DocError::Corrupt("not a whole case document"));
+        }
+        Ok((doc, fresh))
     }
 
     /// Merges another replica of the same case.

@@ -1,0 +1,315 @@
+//! The device's side of a sync session: one call enrols, one call runs a
+//! whole session (push the outbox, pull what others did, page until done),
+//! retrying with backoff, reporting progress and ending with an honest
+//! account of what happened.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::protocol::{
+    self, Enroll, Enrolled, Push, Refusal, Revoked, SyncRequest, SyncResponse, WireError,
+    PROTOCOL_VERSION,
+};
+use super::state::{Credentials, RefusedPush};
+use super::transport::{Answer, ServerConfig, Signer, Transport, TransportError};
+use crate::caseload::{Caseload, CaseloadError};
+use crate::document::Heads;
+
+/// Push budget per request, under the server's body limit; a larger outbox
+/// travels in several requests.
+pub const MAX_PUSH_BYTES: usize = 4 * 1024 * 1024;
+const ATTEMPTS: u32 = 5;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// A session stops paging after this many rounds (a misbehaving server
+/// must not keep a phone busy for ever).
+const MAX_ROUNDS: usize = 10_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Caseload(#[from] CaseloadError),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("the server's answer could not be read: {0}")]
+    Wire(#[from] WireError),
+    #[error("the server answered with status {0}")]
+    Status(u16),
+    #[error("this device is not enrolled")]
+    NotEnrolled,
+    #[error("the enrolment code belongs to another user than this caseload's")]
+    WrongUser,
+    #[error("this device was revoked by the district office; its data was wiped")]
+    Revoked,
+}
+
+/// Progress while a session runs, for a progress bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub cases_sent: usize,
+    pub cases_received: usize,
+    pub bytes_sent: usize,
+    pub bytes_received: usize,
+    pub round_trips: usize,
+}
+
+/// What a finished session did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub progress: SyncProgress,
+    /// Cases whose local changes the server took.
+    pub accepted: Vec<String>,
+    /// Cases whose local changes the server refused (kept on the device).
+    pub refused: Vec<Refusal>,
+    /// Cases that left this device because the user no longer sees them.
+    pub removed: Vec<String>,
+    /// Conflicts open on this device after the session.
+    pub open_conflicts: usize,
+}
+
+/// What the sync screen shows without contacting anyone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub pending_cases: usize,
+    pub last_success: Option<chrono::DateTime<Utc>>,
+    pub open_conflicts: usize,
+    pub refused: Vec<(String, RefusedPush)>,
+}
+
+impl Caseload {
+    /// Enrols this device with a one-time code from the district office.
+    pub fn enroll(&mut self, server: &ServerConfig, code: &str) -> Result<Enrolled, SyncError> {
+        let (pkcs8, public_key) = Signer::generate()?;
+        let request = Enroll {
+            version: PROTOCOL_VERSION,
+            code: code.to_string(),
+            public_key,
+            actor: self.actor.to_bytes().to_vec(),
+        };
+        let transport = Transport::new(server)?;
+        let answer = transport.post("/v1/enroll", protocol::encode(&request)?, None)?;
+        if answer.status != 200 {
+            return Err(SyncError::Status(answer.status));
+        }
+        let enrolled: Enrolled = protocol::decode(&answer.body)?;
+        if enrolled.user_id != self.identity.user_id {
+            return Err(SyncError::WrongUser);
+        }
+        self.put_credentials(&Credentials {
+            device_id: enrolled.device_id.clone(),
+            pkcs8,
+        })?;
+        Ok(enrolled)
+    }
+
+    /// Runs a whole sync session. Safe to interrupt at any point: what was
+    /// stored stays, and the next session picks up where this one stopped.
+    pub fn sync(
+        &mut self,
+        server: &ServerConfig,
+        on_progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<SyncReport, SyncError> {
+        let credentials = self.credentials()?.ok_or(SyncError::NotEnrolled)?;
+        let signer = Signer::new(&credentials.device_id, &credentials.pkcs8)?;
+        let transport = Transport::new(server)?;
+        let mut report = SyncReport::default();
+        let mut outbox = self.outbox()?;
+        let session_seq = self.current_seq()?;
+        for _ in 0..MAX_ROUNDS {
+            let push = take_batch(&mut outbox);
+            let pushed: Vec<(String, Heads)> = push
+                .iter()
+                .map(|p| (p.case_id.clone(), Heads::from_bytes(&p.heads)))
+                .collect();
+            let mut state = self.sync_state()?;
+            let request = SyncRequest {
+                version: PROTOCOL_VERSION,
+                cursor: state.cursor,
+                push,
+            };
+            let body = protocol::encode(&request)?;
+            report.progress.bytes_sent += body.len();
+            report.progress.cases_sent += pushed.len();
+            let answer = self.round_trip(&transport, &signer, body)?;
+            report.progress.round_trips += 1;
+            report.progress.bytes_received += answer.body.len();
+            let response: SyncResponse = protocol::decode(&answer.body)?;
+            self.store_response(&response, &pushed, &mut report)?;
+            state = self.sync_state()?;
+            state.cursor = response.cursor;
+            for case_id in &response.accepted {
+                state.refused.remove(case_id);
+            }
+            for refusal in &response.refused {
+                state.refused.insert(
+                    refusal.case_id.clone(),
+                    RefusedPush {
+                        reason: refusal.reason,
+                        at: Utc::now(),
+                    },
+                );
+            }
+            for note in response.statuses {
+                state.statuses.insert(note.case_id.clone(), note);
+            }
+            let done = !response.more && outbox.is_empty();
+            if done {
+                state.pushed_seq = session_seq;
+                state.last_success = Some(Utc::now());
+            }
+            self.put_sync_state(&state)?;
+            on_progress(&report.progress);
+            if done {
+                report.open_conflicts = self.open_conflicts()?;
+                return Ok(report);
+            }
+        }
+        Err(SyncError::Status(508))
+    }
+
+    /// What is waiting, without contacting the server.
+    pub fn sync_status(&self) -> Result<SyncStatus, SyncError> {
+        let state = self.sync_state()?;
+        Ok(SyncStatus {
+            enrolled: self.credentials()?.is_some(),
+            pending_cases: self.outbox()?.len(),
+            last_success: state.last_success,
+            open_conflicts: self.open_conflicts()?,
+            refused: state.refused.into_iter().collect(),
+        })
+    }
+
+    /// One request, retried with exponential backoff while the network or
+    /// the server fails. Safe because every round is idempotent.
+    fn round_trip(
+        &mut self,
+        transport: &Transport,
+        signer: &Signer,
+        body: Vec<u8>,
+    ) -> Result<Answer, SyncError> {
+        let mut backoff = FIRST_BACKOFF;
+        let mut last = SyncError::Status(0);
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(backoff);
+                backoff *= 2;
+            }
+            match transport.post("/v1/sync", body.clone(), Some(signer)) {
+                Ok(answer) if answer.status == 200 => return Ok(answer),
+                Ok(answer) if answer.status == 410 => {
+                    let wipe = protocol::decode::<Revoked>(&answer.body)
+                        .map(|r| r.wipe)
+                        .unwrap_or(true);
+                    if wipe {
+                        self.store.wipe_in_place().map_err(CaseloadError::from)?;
+                    }
+                    return Err(SyncError::Revoked);
+                }
+                Ok(answer) if answer.status >= 500 => last = SyncError::Status(answer.status),
+                Ok(answer) => return Err(SyncError::Status(answer.status)),
+                Err(e) => last = e.into(),
+            }
+        }
+        Err(last)
+    }
+
+    /// Stores one answer: acknowledged heads for accepted pushes, pulled
+    /// changes merged, cases that left the user's view removed.
+    fn store_response(
+        &mut self,
+        response: &SyncResponse,
+        pushed: &[(String, Heads)],
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        for (case_id, heads) in pushed {
+            if response.accepted.contains(case_id) {
+                self.put_acked_heads(case_id, heads)?;
+            }
+        }
+        for pull in &response.pull {
+            let local_before = self
+                .has_case(&pull.case_id)?
+                .then(|| self.heads(&pull.case_id))
+                .transpose()?;
+            let unpushed = match &local_before {
+                Some(heads) => heads != &self.acked_heads(&pull.case_id)?,
+                None => false,
+            };
+            self.apply_changes(&pull.case_id, &pull.changes)?;
+            // Everything this device has of the case is now on the server too,
+            // unless it still holds local changes the server has not taken.
+            if !unpushed {
+                let heads = self.heads(&pull.case_id)?;
+                self.put_acked_heads(&pull.case_id, &heads)?;
+            }
+            report.progress.cases_received += 1;
+        }
+        for case_id in &response.removed {
+            if self.has_case(case_id)? && self.heads(case_id)? == self.acked_heads(case_id)? {
+                self.forget_case(case_id)?;
+                report.removed.push(case_id.clone());
+            }
+        }
+        report.accepted.extend(response.accepted.iter().cloned());
+        report.refused.extend(response.refused.iter().cloned());
+        Ok(())
+    }
+
+    /// Pushes for every case whose heads moved past what the server acknowledged.
+    fn outbox(&self) -> Result<Vec<Push>, SyncError> {
+        let state = self.sync_state()?;
+        let mut candidates: BTreeSet<String> = self
+            .changed_since(state.pushed_seq)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        candidates.extend(state.refused.keys().cloned());
+        let mut outbox = Vec::new();
+        for case_id in candidates {
+            if !self.has_case(&case_id)? {
+                continue;
+            }
+            let heads = self.heads(&case_id)?;
+            let acked = self.acked_heads(&case_id)?;
+            if heads != acked {
+                let changes = self.changes_since(&case_id, &acked)?;
+                outbox.push(Push {
+                    case_id,
+                    heads: heads.to_bytes(),
+                    changes,
+                });
+            }
+        }
+        Ok(outbox)
+    }
+
+    fn has_case(&self, case_id: &str) -> Result<bool, CaseloadError> {
+        match self.store.get_summary(case_id) {
+            Ok(_) => Ok(true),
+            Err(crate::store::StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn open_conflicts(&self) -> Result<usize, CaseloadError> {
+        let listing = self.list(&Default::default(), Utc::now())?;
+        Ok(listing.cases.iter().map(|c| c.open_conflicts).sum())
+    }
+}
+
+/// Takes pushes from the front of the outbox up to the request budget
+/// (always at least one, so an oversized case is still attempted alone).
+fn take_batch(outbox: &mut Vec<Push>) -> Vec<Push> {
+    let mut size = 0;
+    let mut count = 0;
+    for push in outbox.iter() {
+        if count > 0 && size + push.changes.len() > MAX_PUSH_BYTES {
+            break;
+        }
+        size += push.changes.len();
+        count += 1;
+    }
+    outbox.drain(..count).collect()
+}

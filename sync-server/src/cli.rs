@@ -1,0 +1,216 @@
+//! Command line and environment: `serve` and `admin ...`. Every flag can
+//! also come from an `OCROTIRE_*` variable, for service managers.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ocrotire_core::model::Role;
+
+use crate::admin::{self, AdminError};
+use crate::http::HttpConfig;
+use crate::server::{self, ServeError, Tls};
+use crate::storage::sqlite::SqliteStorage;
+use crate::storage::StorageError;
+use crate::sync::Limits;
+
+const MIB: usize = 1024 * 1024;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ocrotire-server",
+    version,
+    about = "Ocrotire regional sync server"
+)]
+pub struct Cli {
+    /// Log lines as plain text or JSON (to standard error). Verbosity comes
+    /// from RUST_LOG (default: info for serve, warn for admin).
+    #[arg(long, env = "OCROTIRE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve devices over HTTP, or HTTPS when given a certificate and key.
+    Serve(ServeArgs),
+    /// Administer users, enrollment codes, devices and the audit log.
+    Admin(AdminArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// The database: a SQLite file path (created if missing).
+    #[arg(long, env = "OCROTIRE_DB")]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on; port 0 picks a free port (printed on stdout).
+    #[arg(long, env = "OCROTIRE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// PEM certificate chain; with --tls-key the server speaks HTTPS.
+    #[arg(long, env = "OCROTIRE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate.
+    #[arg(long, env = "OCROTIRE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Largest request body accepted; larger ones get 413.
+    #[arg(long, env = "OCROTIRE_MAX_BODY_BYTES", default_value_t = 16 * MIB)]
+    pub max_body_bytes: usize,
+    /// Bytes of documents and changes per sync answer before paging.
+    #[arg(long, env = "OCROTIRE_RESPONSE_BUDGET_BYTES", default_value_t = 8 * MIB)]
+    pub response_budget_bytes: usize,
+    /// Status notes per sync answer (mediators).
+    #[arg(long, env = "OCROTIRE_MAX_STATUSES", default_value_t = 10_000)]
+    pub max_statuses: usize,
+    /// Accepted difference between a request's time and the server clock.
+    #[arg(long, env = "OCROTIRE_CLOCK_WINDOW_SECS", default_value_t = 300)]
+    pub clock_window_secs: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Who runs the command, as recorded in the audit log.
+    #[arg(long, env = "OCROTIRE_OPERATOR", default_value = "admin")]
+    pub operator: String,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a user with a role in a district.
+    CreateUser {
+        #[arg(long, alias = "user")]
+        user_id: String,
+        /// community_mediator, social_assistant, district_officer,
+        /// national_analyst or administrator.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// District code (CUATM), e.g. 9200.
+        #[arg(long)]
+        district: String,
+    },
+    /// Issue a one-time enrollment code (printed once, valid 72 hours).
+    EnrollCode {
+        #[arg(long, alias = "user")]
+        user_id: String,
+    },
+    /// List enrolled devices.
+    ListDevices,
+    /// Revoke a device: its next contact gets a wipe instruction.
+    RevokeDevice {
+        #[arg(long)]
+        device_id: String,
+    },
+    /// Check the audit log's hash chain.
+    VerifyAudit,
+}
+
+fn parse_role(key: &str) -> Result<Role, String> {
+    Role::ALL
+        .iter()
+        .copied()
+        .find(|r| r.key() == key)
+        .ok_or_else(|| {
+            let keys: Vec<&str> = Role::ALL.iter().map(|r| r.key()).collect();
+            format!("unknown role; one of {}", keys.join(", "))
+        })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error("the storage worker stopped unexpectedly")]
+    Worker,
+}
+
+/// Opens the database named on the command line. PostgreSQL URLs are
+/// recognised now so that a mistaken deployment fails clearly.
+async fn open_storage(db: &DbArgs) -> Result<SqliteStorage, CliError> {
+    let text = db.db.to_string_lossy();
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        return Err(StorageError::UnsupportedLocation(
+            "PostgreSQL is not supported by this build yet".into(),
+        )
+        .into());
+    }
+    let path = db.db.clone();
+    let opened = tokio::task::spawn_blocking(move || SqliteStorage::open(&path))
+        .await
+        .map_err(|_| CliError::Worker)?;
+    Ok(opened?)
+}
+
+pub async fn run(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Serve(args) => {
+            let storage = open_storage(&args.db).await?;
+            let tls = match (args.tls_cert, args.tls_key) {
+                (Some(cert), Some(key)) => Some(Tls { cert, key }),
+                _ => None,
+            };
+            let config = HttpConfig {
+                max_body_bytes: args.max_body_bytes,
+                max_skew_ms: i64::from(args.clock_window_secs) * 1000,
+                limits: Limits {
+                    response_budget: args.response_budget_bytes,
+                    max_statuses: args.max_statuses,
+                },
+            };
+            server::serve(storage, args.listen, tls, config).await?;
+        }
+        Command::Admin(args) => {
+            let storage = open_storage(&args.db).await?;
+            let operator = args.operator.as_str();
+            admin::check_user_id(operator)?;
+            match args.command {
+                AdminCommand::CreateUser {
+                    user_id,
+                    role,
+                    district,
+                } => {
+                    admin::create_user(&storage, operator, &user_id, role, &district).await?;
+                    eprintln!(
+                        "created user {user_id} ({}, district {district})",
+                        role.key()
+                    );
+                }
+                AdminCommand::EnrollCode { user_id } => {
+                    let code = admin::enroll_code(&storage, operator, &user_id).await?;
+                    eprintln!(
+                        "one-time enrollment code for {user_id}, valid 72 hours (shown only now):"
+                    );
+                    println!("{code}");
+                }
+                AdminCommand::ListDevices => print!("{}", admin::list_devices(&storage).await?),
+                AdminCommand::RevokeDevice { device_id } => {
+                    admin::revoke_device(&storage, operator, &device_id).await?;
+                    eprintln!(
+                        "revoked device {device_id}: it will be told to wipe at its next contact"
+                    );
+                }
+                AdminCommand::VerifyAudit => println!("{}", admin::verify_audit(&storage).await?),
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! Everything the server keeps, behind one trait so that the embedded
+//! SQLite file and a shared PostgreSQL database are interchangeable.
+//!
+//! The trait is shaped by what must be atomic, not by tables: taking a push
+//! (document, projection, numbered changes and visibility in one
+//! transaction), enrolling a device (code spent, device created, audited),
+//! one pull (read from one consistent snapshot). A backend decides how to
+//! lock; the rules of who may do what stay in `ocrotire_core::sync` and
+//! [`visibility`], shared by every backend.
+//!
+//! Every method returns a `Send` future, so the HTTP layer can be generic
+//! over the backend without boxing; blocking backends run their work on
+//! tokio's blocking pool.
+
+mod columns;
+pub mod sqlite;
+pub mod visibility;
+
+use std::future::Future;
+
+use ocrotire_core::model::Role;
+use ocrotire_core::sync::projection::CaseProjection;
+use ocrotire_core::sync::protocol::{CaseStatusNote, Pull, RefusalReason};
+
+use crate::audit::{AuditCheck, AuditEntry};
+
+/// Failures of the storage layer. Messages name tables and constraints,
+/// never stored values, so they are safe to log.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database schema is version {found}, newer than this server knows ({known})")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("a stored row is not what this server wrote: {0}")]
+    Corrupt(&'static str),
+    #[error("the storage worker stopped unexpectedly")]
+    WorkerFailed,
+    #[error("unsupported database location: {0}")]
+    UnsupportedLocation(String),
+}
+
+/// A person who may hold devices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub user_id: String,
+    pub role: Role,
+    pub district: String,
+    pub created_at: i64,
+}
+
+/// An enrolled device and the key it signs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub device_id: String,
+    pub user_id: String,
+    /// Ed25519 public key, 32 bytes.
+    pub public_key: Vec<u8>,
+    /// The Automerge actor every change from this device must carry.
+    pub actor: Vec<u8>,
+    pub enrolled_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// A one-time enrollment code, as stored: only its hash.
+#[derive(Debug, Clone)]
+pub struct IssuedCode {
+    pub code_hash: [u8; 32],
+    pub user_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A device asking to enroll with a code.
+#[derive(Debug, Clone)]
+pub struct NewEnrollment {
+    pub code_hash: [u8; 32],
+    pub device_id: String,
+    pub public_key: Vec<u8>,
+    pub actor: Vec<u8>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrollOutcome {
+    Enrolled(User),
+    Refused(EnrollRefusal),
+}
+
+/// Why an enrollment was refused (nothing was stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnrollRefusal {
+    UnknownCode,
+    CodeUsed,
+    CodeExpired,
+    /// Another device already uses this Automerge actor: two devices with one
+    /// actor would defeat the check that a device sends only its own changes.
+    ActorTaken,
+}
+
+/// A change the server has not stored yet, with its Automerge hash.
+#[derive(Debug, Clone)]
+pub struct FreshChange {
+    pub hash: [u8; 32],
+    pub bytes: Vec<u8>,
+}
+
+/// What the rules decided to store for one push.
+#[derive(Debug)]
+pub struct Decision {
+    pub doc: Vec<u8>,
+    pub projection: CaseProjection,
+    pub fresh: Vec<FreshChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Changes were numbered `first_seq..=last_seq` (gaps possible when a
+    /// change was already stored).
+    Stored {
+        first_seq: u64,
+        last_seq: u64,
+    },
+    /// Everything pushed was already stored: nothing to do.
+    Unchanged,
+    Refused(RefusalReason),
+}
+
+/// Who is pulling, from which device.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    pub user_id: String,
+    pub role: Role,
+    pub district: String,
+    pub device_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PullQuery {
+    pub reader: Reader,
+    pub cursor: u64,
+    /// Stop adding documents and changes once this many bytes are in (at
+    /// least one item is always sent, so paging always progresses).
+    pub budget_bytes: usize,
+    /// Bound on status notes in one answer.
+    pub max_statuses: usize,
+}
+
+/// One page of what a device should learn.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullBatch {
+    pub pulls: Vec<Pull>,
+    pub statuses: Vec<CaseStatusNote>,
+    pub removed: Vec<String>,
+    pub cursor: u64,
+    pub more: bool,
+}
+
+/// The decision a push runs under the document's lock: given the stored
+/// document (if any), what to store, or why not.
+pub trait Decide:
+    FnOnce(Option<&[u8]>) -> Result<Decision, RefusalReason> + Send + 'static
+{
+}
+impl<F> Decide for F where
+    F: FnOnce(Option<&[u8]>) -> Result<Decision, RefusalReason> + Send + 'static
+{
+}
+
+/// The server's persistent state. Implementations must make each method
+/// atomic and, for [`Storage::apply_push`], number changes in commit order.
+pub trait Storage: Clone + Send + Sync + 'static {
+    /// Creates a user; `false` if the id is taken (nothing changes then).
+    fn create_user(
+        &self,
+        user: User,
+        audit: AuditEntry,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    fn user(
+        &self,
+        user_id: String,
+    ) -> impl Future<Output = Result<Option<User>, StorageError>> + Send;
+
+    /// Stores a new one-time code for an existing user.
+    fn issue_code(
+        &self,
+        code: IssuedCode,
+        audit: AuditEntry,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Spends a code and creates the device, audited, in one transaction.
+    fn enroll(
+        &self,
+        enrollment: NewEnrollment,
+    ) -> impl Future<Output = Result<EnrollOutcome, StorageError>> + Send;
+
+    /// A device and the user holding it.
+    fn device(
+        &self,
+        device_id: String,
+    ) -> impl Future<Output = Result<Option<(Device, User)>, StorageError>> + Send;
+
+    fn devices(&self) -> impl Future<Output = Result<Vec<Device>, StorageError>> + Send;
+
+    /// Marks a device revoked; `false` if unknown or already revoked.
+    fn revoke_device(
+        &self,
+        device_id: String,
+        at: i64,
+        audit: AuditEntry,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Records a request nonce; `false` if this device already used it.
+    fn remember_nonce(
+        &self,
+        device_id: String,
+        nonce: String,
+        at: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Forgets nonces seen before `before` (they can no longer be replayed:
+    /// their requests are outside the clock window).
+    fn forget_nonces(&self, before: i64) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// Takes one case's push: locks the case, runs `decide` on the stored
+    /// document, and stores the result with its projection, numbered
+    /// changes and visibility changes in one transaction.
+    fn apply_push<F: Decide>(
+        &self,
+        case_id: String,
+        origin_device: String,
+        decide: F,
+    ) -> impl Future<Output = Result<PushOutcome, StorageError>> + Send;
+
+    /// One page of what `query.reader` should receive after its cursor.
+    fn pull(
+        &self,
+        query: PullQuery,
+    ) -> impl Future<Output = Result<PullBatch, StorageError>> + Send;
+
+    /// Appends one audit row. Appends must be serialised so the chain has
+    /// one order: SQLite's single writer does it; a shared PostgreSQL must
+    /// lock the chain head (`SELECT ... FOR UPDATE`) in the transaction.
+    fn append_audit(
+        &self,
+        entry: AuditEntry,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Recomputes the audit hash chain.
+    fn verify_audit(&self) -> impl Future<Output = Result<AuditCheck, StorageError>> + Send;
+}

@@ -1,0 +1,242 @@
+//! Taking one case's push: the stored document, the rules' decision, and
+//! everything that follows from it in one immediate transaction: the
+//! document with its projection columns, the fresh changes numbered from
+//! the counter, and who gained or lost sight of the case.
+
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+
+use ocrotire_core::sync::projection::CaseProjection;
+
+use crate::storage::columns::{
+    parse_assigned, parse_risk, parse_sex, parse_status, parse_time_ms, role_key, seq_u64,
+    ProjectionColumns,
+};
+use crate::storage::visibility::{self, DOCUMENT_ROLES};
+use crate::storage::{Decide, Decision, PushOutcome, StorageError, User};
+
+pub fn apply_push(
+    conn: &mut Connection,
+    case_id: &str,
+    origin_device: &str,
+    decide: impl Decide,
+) -> Result<PushOutcome, StorageError> {
+    // Immediate: the write lock is taken before reading, so nobody changes
+    // the document between the read and the write (SQLite's row lock).
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let stored = stored_case(&tx, case_id)?;
+    let decision = match decide(stored.as_ref().map(|(doc, _)| doc.as_slice())) {
+        Ok(decision) => decision,
+        Err(reason) => return Ok(PushOutcome::Refused(reason)),
+    };
+    if decision.fresh.is_empty() {
+        return Ok(PushOutcome::Unchanged);
+    }
+    let (first_seq, last_seq) = next_seqs(&tx, decision.fresh.len())?;
+    write_document(&tx, case_id, &decision, last_seq)?;
+    for (change, seq) in decision.fresh.iter().zip(first_seq..) {
+        tx.execute(
+            "INSERT INTO changes (seq, case_id, origin_device, hash, bytes) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (case_id, hash) DO NOTHING",
+            params![seq, case_id, origin_device, &change.hash[..], &change.bytes],
+        )?;
+    }
+    if let Some((_, before)) = &stored {
+        record_visibility(&tx, case_id, before, &decision.projection, last_seq)?;
+    }
+    tx.commit()?;
+    Ok(PushOutcome::Stored {
+        first_seq: seq_u64(first_seq)?,
+        last_seq: seq_u64(last_seq)?,
+    })
+}
+
+/// Takes `count` numbers from the counter: `(first, last)`.
+fn next_seqs(tx: &Transaction<'_>, count: usize) -> Result<(i64, i64), StorageError> {
+    let count = i64::try_from(count).map_err(|_| StorageError::Corrupt("too many changes"))?;
+    let last: i64 = tx.query_row(
+        "UPDATE seq_counter SET last_seq = last_seq + ?1 WHERE id = 1 RETURNING last_seq",
+        [count],
+        |row| row.get(0),
+    )?;
+    Ok((last - count + 1, last))
+}
+
+fn write_document(
+    tx: &Transaction<'_>,
+    case_id: &str,
+    decision: &Decision,
+    seq: i64,
+) -> Result<(), StorageError> {
+    let p = ProjectionColumns::of(&decision.projection);
+    tx.execute(
+        "INSERT INTO documents (case_id, doc, district, created_by, assigned_to, status, risk, identified_at,
+                                registered, assessed, referred, sex, locality, open_conflicts, updated_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT (case_id) DO UPDATE SET
+             doc = excluded.doc, district = excluded.district, created_by = excluded.created_by,
+             assigned_to = excluded.assigned_to, status = excluded.status, risk = excluded.risk,
+             identified_at = excluded.identified_at, registered = excluded.registered,
+             assessed = excluded.assessed, referred = excluded.referred, sex = excluded.sex,
+             locality = excluded.locality, open_conflicts = excluded.open_conflicts,
+             updated_seq = excluded.updated_seq",
+        params![
+            case_id,
+            &decision.doc,
+            p.district,
+            p.created_by,
+            p.assigned_to,
+            p.status,
+            p.risk,
+            p.identified_at,
+            p.registered,
+            p.assessed,
+            p.referred,
+            p.sex,
+            p.locality,
+            p.open_conflicts,
+            seq,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Stores who starts (`visibility`) and stops (`removals`) seeing the case
+/// because of this write; only the latest of each matters, so both are
+/// upserts keyed by user and case.
+fn record_visibility(
+    tx: &Transaction<'_>,
+    case_id: &str,
+    before: &CaseProjection,
+    after: &CaseProjection,
+    seq: i64,
+) -> Result<(), StorageError> {
+    if !visibility::may_change(before, after) {
+        return Ok(());
+    }
+    let mut candidates = Vec::new();
+    for district in visibility::candidate_districts(before, after) {
+        let mut stmt = tx.prepare_cached(
+            "SELECT user_id, role, district, created_at FROM users
+             WHERE district = ?1 AND role IN (?2, ?3)",
+        )?;
+        let rows = stmt.query_map(
+            (
+                district,
+                role_key(DOCUMENT_ROLES[0]),
+                role_key(DOCUMENT_ROLES[1]),
+            ),
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                ))
+            },
+        )?;
+        for row in rows {
+            let (user_id, role, district, created_at) = row?;
+            let role = crate::storage::columns::parse_role(&role)?;
+            candidates.push(User {
+                user_id,
+                role,
+                district,
+                created_at,
+            });
+        }
+    }
+    let delta = visibility::delta(before, after, &candidates);
+    for user_id in &delta.gained {
+        tx.execute(
+            "INSERT INTO visibility (user_id, case_id, since_seq) VALUES (?1, ?2, ?3)
+             ON CONFLICT (user_id, case_id) DO UPDATE SET since_seq = excluded.since_seq",
+            (user_id, case_id, seq),
+        )?;
+    }
+    for user_id in &delta.lost {
+        tx.execute(
+            "INSERT INTO removals (user_id, case_id, at_seq) VALUES (?1, ?2, ?3)
+             ON CONFLICT (user_id, case_id) DO UPDATE SET at_seq = excluded.at_seq",
+            (user_id, case_id, seq),
+        )?;
+    }
+    Ok(())
+}
+
+const PROJECTION_COLUMNS: &str =
+    "case_id, district, created_by, assigned_to, status, risk, identified_at,
+     registered, assessed, referred, sex, locality, open_conflicts";
+
+/// The stored document and its projection, read back from the columns.
+fn stored_case(
+    tx: &Transaction<'_>,
+    case_id: &str,
+) -> Result<Option<(Vec<u8>, CaseProjection)>, StorageError> {
+    let sql = format!("SELECT doc, {PROJECTION_COLUMNS} FROM documents WHERE case_id = ?1");
+    let found = tx
+        .query_row(&sql, [case_id], |row| {
+            Ok((row.get::<_, Vec<u8>>(0)?, RawProjection::read(row, 1)?))
+        })
+        .optional()?;
+    match found {
+        None => Ok(None),
+        Some((doc, raw)) => Ok(Some((doc, raw.finish()?))),
+    }
+}
+
+/// Projection columns as read, before their keys are checked.
+pub struct RawProjection {
+    case_id: String,
+    district: String,
+    created_by: String,
+    assigned_to: String,
+    status: String,
+    risk: Option<String>,
+    identified_at: i64,
+    registered: bool,
+    assessed: bool,
+    referred: bool,
+    sex: String,
+    locality: String,
+    open_conflicts: i64,
+}
+
+impl RawProjection {
+    /// Reads the columns of [`PROJECTION_COLUMNS`] starting at `at`.
+    pub fn read(row: &Row<'_>, at: usize) -> rusqlite::Result<RawProjection> {
+        Ok(RawProjection {
+            case_id: row.get(at)?,
+            district: row.get(at + 1)?,
+            created_by: row.get(at + 2)?,
+            assigned_to: row.get(at + 3)?,
+            status: row.get(at + 4)?,
+            risk: row.get(at + 5)?,
+            identified_at: row.get(at + 6)?,
+            registered: row.get(at + 7)?,
+            assessed: row.get(at + 8)?,
+            referred: row.get(at + 9)?,
+            sex: row.get(at + 10)?,
+            locality: row.get(at + 11)?,
+            open_conflicts: row.get(at + 12)?,
+        })
+    }
+
+    pub fn finish(self) -> Result<CaseProjection, StorageError> {
+        Ok(CaseProjection {
+            case_id: self.case_id,
+            district: self.district,
+            created_by: self.created_by,
+            assigned_to: parse_assigned(&self.assigned_to)?,
+            status: parse_status(&self.status)?,
+            risk: parse_risk(self.risk.as_deref())?,
+            identified_at: parse_time_ms(self.identified_at)?,
+            registered: self.registered,
+            assessed: self.assessed,
+            referred: self.referred,
+            sex: parse_sex(&self.sex)?,
+            locality: self.locality,
+            open_conflicts: usize::try_from(self.open_conflicts)
+                .map_err(|_| StorageError::Corrupt("negative conflict count"))?,
+        })
+    }
+}

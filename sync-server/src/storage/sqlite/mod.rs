@@ -1,0 +1,159 @@
+//! The embedded backend: one SQLite file (WAL journal, `synchronous=FULL`).
+//!
+//! One connection behind a mutex is the single writer SQLite allows anyway;
+//! every call runs on tokio's blocking pool so the async workers never wait
+//! on disk. Several processes (the server and `admin` commands) may open the
+//! same file: SQLite's locks and a busy timeout order them.
+
+mod audit_log;
+mod cases;
+mod identity;
+mod migrate;
+mod pull;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use super::{
+    Decide, Device, EnrollOutcome, IssuedCode, NewEnrollment, PullBatch, PullQuery, PushOutcome,
+    Storage, StorageError, User,
+};
+use crate::audit::{AuditCheck, AuditEntry};
+
+/// How long a write waits for another process holding the file's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStorage")
+    }
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database file and brings its schema
+    /// up to date.
+    pub fn open(path: &Path) -> Result<SqliteStorage, StorageError> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // journal_mode answers with a row, so it is queried, not executed.
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;",
+        )?;
+        migrate::migrate(&mut conn)?;
+        Ok(SqliteStorage {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `work` with the connection on the blocking pool.
+    async fn run<T, F>(&self, work: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StorageError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock (inside Automerge, say) rolled
+            // its transaction back when the transaction was dropped during
+            // unwinding; the connection itself is still sound.
+            let mut guard = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut guard)
+        })
+        .await
+        .map_err(|_| StorageError::WorkerFailed)?
+    }
+}
+
+impl Storage for SqliteStorage {
+    async fn create_user(&self, user: User, audit: AuditEntry) -> Result<bool, StorageError> {
+        self.run(move |conn| identity::create_user(conn, &user, &audit))
+            .await
+    }
+
+    async fn user(&self, user_id: String) -> Result<Option<User>, StorageError> {
+        self.run(move |conn| identity::user(conn, &user_id)).await
+    }
+
+    async fn issue_code(&self, code: IssuedCode, audit: AuditEntry) -> Result<(), StorageError> {
+        self.run(move |conn| identity::issue_code(conn, &code, &audit))
+            .await
+    }
+
+    async fn enroll(&self, enrollment: NewEnrollment) -> Result<EnrollOutcome, StorageError> {
+        self.run(move |conn| identity::enroll(conn, &enrollment))
+            .await
+    }
+
+    async fn device(&self, device_id: String) -> Result<Option<(Device, User)>, StorageError> {
+        self.run(move |conn| identity::device(conn, &device_id))
+            .await
+    }
+
+    async fn devices(&self) -> Result<Vec<Device>, StorageError> {
+        self.run(identity::devices).await
+    }
+
+    async fn revoke_device(
+        &self,
+        device_id: String,
+        at: i64,
+        audit: AuditEntry,
+    ) -> Result<bool, StorageError> {
+        self.run(move |conn| identity::revoke_device(conn, &device_id, at, &audit))
+            .await
+    }
+
+    async fn remember_nonce(
+        &self,
+        device_id: String,
+        nonce: String,
+        at: i64,
+    ) -> Result<bool, StorageError> {
+        self.run(move |conn| identity::remember_nonce(conn, &device_id, &nonce, at))
+            .await
+    }
+
+    async fn forget_nonces(&self, before: i64) -> Result<u64, StorageError> {
+        self.run(move |conn| identity::forget_nonces(conn, before))
+            .await
+    }
+
+    async fn apply_push<F: Decide>(
+        &self,
+        case_id: String,
+        origin_device: String,
+        decide: F,
+    ) -> Result<PushOutcome, StorageError> {
+        self.run(move |conn| cases::apply_push(conn, &case_id, &origin_device, decide))
+            .await
+    }
+
+    async fn pull(&self, query: PullQuery) -> Result<PullBatch, StorageError> {
+        self.run(move |conn| pull::pull(conn, &query)).await
+    }
+
+    async fn append_audit(&self, entry: AuditEntry) -> Result<(), StorageError> {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            audit_log::append(&tx, &entry)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn verify_audit(&self) -> Result<AuditCheck, StorageError> {
+        self.run(audit_log::verify).await
+    }
+}

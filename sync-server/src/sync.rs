@@ -1,0 +1,179 @@
+//! One sync session, server side, independent of HTTP: take each pushed
+//! case under the authority's rules, then page out what the device should
+//! learn, and audit the session by its counts.
+
+use automerge::ActorId;
+use ocrotire_core::sync::authority::{accept_push, Writer};
+use ocrotire_core::sync::protocol::{
+    Refusal, RefusalReason, SyncRequest, SyncResponse, PROTOCOL_VERSION,
+};
+
+use crate::audit::{Action, AuditEntry};
+use crate::storage::{
+    Decision, Device, FreshChange, PullQuery, PushOutcome, Reader, Storage, StorageError, User,
+};
+
+/// Bounds on what one answer carries.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes of documents and changes per answer (at least one item is
+    /// always sent).
+    pub response_budget: usize,
+    /// Status notes per answer, for mediators.
+    pub max_statuses: usize,
+}
+
+/// Case ids are random; anything else is refused before any work.
+const MAX_CASE_ID_LEN: usize = 64;
+
+pub fn valid_case_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_CASE_ID_LEN
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+pub async fn run<S: Storage>(
+    storage: &S,
+    device: &Device,
+    user: &User,
+    request: SyncRequest,
+    limits: Limits,
+    now: i64,
+) -> Result<SyncResponse, StorageError> {
+    let writer = Writer {
+        user_id: user.user_id.clone(),
+        role: user.role,
+        district: user.district.clone(),
+        actor: ActorId::from(device.actor.clone()),
+    };
+    let pushed = request.push.len();
+    let mut accepted = Vec::new();
+    let mut refused = Vec::new();
+    for push in request.push {
+        let case_id = push.case_id;
+        if !valid_case_id(&case_id) {
+            // Echo a bounded prefix so the device can still match it.
+            let shown: String = case_id.chars().take(MAX_CASE_ID_LEN).collect();
+            refused.push(Refusal {
+                case_id: shown,
+                reason: RefusalReason::Invalid,
+            });
+            continue;
+        }
+        let writer = writer.clone();
+        let id = case_id.clone();
+        let changes = push.changes;
+        let outcome = storage
+            .apply_push(
+                case_id.clone(),
+                device.device_id.clone(),
+                move |existing: Option<&[u8]>| decide(&id, existing, &changes, &writer),
+            )
+            .await?;
+        match outcome {
+            PushOutcome::Stored { .. } | PushOutcome::Unchanged => accepted.push(case_id),
+            PushOutcome::Refused(reason) => {
+                tracing::info!(
+                    case_id,
+                    ?reason,
+                    device_id = device.device_id,
+                    "push refused"
+                );
+                refused.push(Refusal { case_id, reason });
+            }
+        }
+    }
+    let batch = storage
+        .pull(PullQuery {
+            reader: Reader {
+                user_id: user.user_id.clone(),
+                role: user.role,
+                district: user.district.clone(),
+                device_id: device.device_id.clone(),
+            },
+            cursor: request.cursor,
+            budget_bytes: limits.response_budget,
+            max_statuses: limits.max_statuses,
+        })
+        .await?;
+    if request.cursor > batch.cursor && !batch.more {
+        tracing::warn!(
+            device_id = device.device_id,
+            device_cursor = request.cursor,
+            server_cursor = batch.cursor,
+            "device is ahead of the server (was the database restored?)"
+        );
+    }
+    let subject = format!(
+        "pushed={pushed} accepted={} refused={} pulled={} statuses={} removed={} cursor={}->{} more={}",
+        accepted.len(),
+        refused.len(),
+        batch.pulls.len(),
+        batch.statuses.len(),
+        batch.removed.len(),
+        request.cursor,
+        batch.cursor,
+        batch.more,
+    );
+    tracing::info!(device_id = device.device_id, user_id = user.user_id, %subject, "sync");
+    storage
+        .append_audit(AuditEntry {
+            at: now,
+            user_id: user.user_id.clone(),
+            device_id: device.device_id.clone(),
+            action: Action::Sync,
+            subject,
+        })
+        .await?;
+    Ok(SyncResponse {
+        version: PROTOCOL_VERSION,
+        accepted,
+        refused,
+        pull: batch.pulls,
+        statuses: batch.statuses,
+        removed: batch.removed,
+        cursor: batch.cursor,
+        more: batch.more,
+    })
+}
+
+/// The authority's decision, with each fresh change's Automerge hash (the
+/// key under which the server stores it once).
+fn decide(
+    case_id: &str,
+    existing: Option<&[u8]>,
+    changes: &[u8],
+    writer: &Writer,
+) -> Result<Decision, RefusalReason> {
+    let accepted = accept_push(case_id, existing, changes, writer)?;
+    let fresh = accepted
+        .fresh
+        .into_iter()
+        .map(|bytes| {
+            let change = automerge::Change::try_from(bytes.as_slice())
+                .map_err(|_| RefusalReason::Invalid)?;
+            Ok(FreshChange {
+                hash: change.hash().0,
+                bytes,
+            })
+        })
+        .collect::<Result<Vec<_>, RefusalReason>>()?;
+    Ok(Decision {
+        doc: accepted.doc,
+        projection: accepted.projection,
+        fresh,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_case_id;
+
+    #[test]
+    fn case_ids_are_short_ascii() {
+        assert!(valid_case_id("0f3a-case"));
+        assert!(!valid_case_id(""));
+        assert!(!valid_case_id("a/b"));
+        assert!(!valid_case_id(&"a".repeat(65)));
+    }
+}
