@@ -6,7 +6,7 @@ use automerge::{transaction::Transaction, ObjId, ReadDoc, ROOT};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use super::fields::{child_obj, put_field, read_all, read_fields};
+use super::fields::{child_obj, conflicted_keys, put_field, read_all, read_fields};
 use super::view::{
     list_values, live_answers, read_assessment, records, referral_status, section, stage,
     status_path,
@@ -46,26 +46,54 @@ pub struct Conflict {
 
 pub(super) fn list<D: ReadDoc>(doc: &D) -> Result<Vec<Conflict>, DocError> {
     let mut out = Vec::new();
+    let actors = match child_obj(doc, &ROOT, keys::ACTORS)? {
+        Some(obj) => read_fields(doc, &obj)?,
+        None => Actors::new(),
+    };
     for (section_name, key) in [
         ("meta", keys::META),
         ("child", keys::CHILD),
         ("notification", keys::NOTIFICATION),
     ] {
-        scan_map(doc, &section(doc, key)?, section_name, None, "", &mut out)?;
+        scan_map(
+            doc,
+            &actors,
+            &section(doc, key)?,
+            section_name,
+            None,
+            "",
+            &mut out,
+        )?;
     }
     for obj in records(doc, keys::ASSESSMENTS)? {
         let id = record_id(doc, &obj)?;
-        scan_map(doc, &obj, "assessment", Some(&id), "", &mut out)?;
+        scan_map(doc, &actors, &obj, "assessment", Some(&id), "", &mut out)?;
         let answers = child_obj(doc, &obj, keys::ANSWERS)?.ok_or(DocError::Corrupt("answers"))?;
-        scan_map(doc, &answers, "assessment", Some(&id), "answers.", &mut out)?;
+        scan_map(
+            doc,
+            &actors,
+            &answers,
+            "assessment",
+            Some(&id),
+            "answers.",
+            &mut out,
+        )?;
         edits_after_completion(doc, &obj, &id, &mut out)?;
     }
     let resolutions: Vec<ConflictResolution> = list_values(doc, &section(doc, keys::RESOLUTIONS)?)?;
     for obj in records(doc, keys::REFERRALS)? {
         let id = record_id(doc, &obj)?;
-        scan_map(doc, &obj, "referral", Some(&id), "", &mut out)?;
+        scan_map(doc, &actors, &obj, "referral", Some(&id), "", &mut out)?;
         let packet = child_obj(doc, &obj, keys::PACKET)?.ok_or(DocError::Corrupt("packet"))?;
-        scan_map(doc, &packet, "referral", Some(&id), "packet.", &mut out)?;
+        scan_map(
+            doc,
+            &actors,
+            &packet,
+            "referral",
+            Some(&id),
+            "packet.",
+            &mut out,
+        )?;
         let events = referral_events(doc, &obj)?;
         if let ReferralStatus::Contradictory { .. } = referral_status(&id, &events, &resolutions) {
             out.push(contradiction(&id, &events));
@@ -73,7 +101,7 @@ pub(super) fn list<D: ReadDoc>(doc: &D) -> Result<Vec<Conflict>, DocError> {
     }
     for obj in records(doc, keys::FOLLOW_UPS)? {
         let id = record_id(doc, &obj)?;
-        scan_map(doc, &obj, "follow_up", Some(&id), "", &mut out)?;
+        scan_map(doc, &actors, &obj, "follow_up", Some(&id), "", &mut out)?;
     }
     out.sort();
     Ok(out)
@@ -135,23 +163,26 @@ fn locate<D: ReadDoc>(doc: &D, field: &FieldPath) -> Result<(ObjId, String), Doc
     Ok((obj, field.field.clone()))
 }
 
+/// Who stands behind each actor (hex), read once per listing.
+type Actors = serde_json::Map<String, Json>;
+
 fn scan_map<D: ReadDoc>(
     doc: &D,
+    actors: &Actors,
     obj: &ObjId,
     section_name: &str,
     entity: Option<&str>,
     prefix: &str,
     out: &mut Vec<Conflict>,
 ) -> Result<(), DocError> {
-    for key in doc.keys(obj) {
-        let written = read_all(doc, obj, &key)?;
+    for key in conflicted_keys(doc, obj) {
         let mut values: Vec<ConflictValue> = Vec::new();
-        for w in written {
+        for w in read_all(doc, obj, &key)? {
             let value = w.value.to_string();
             if !values.iter().any(|v| v.value == value) {
                 values.push(ConflictValue {
                     value,
-                    author: author_of(doc, &w.op)?,
+                    author: author_of(actors, &w.op),
                 });
             }
         }
@@ -249,15 +280,11 @@ fn record_id<D: ReadDoc>(doc: &D, obj: &ObjId) -> Result<String, DocError> {
 }
 
 /// The person behind the actor that wrote `op`, from the document's `actors` map.
-fn author_of<D: ReadDoc>(doc: &D, op: &ObjId) -> Result<Option<Author>, DocError> {
+fn author_of(actors: &Actors, op: &ObjId) -> Option<Author> {
     let ObjId::Id(_, actor, _) = op else {
-        return Ok(None);
+        return None;
     };
-    let Some(actors) = child_obj(doc, &ROOT, keys::ACTORS)? else {
-        return Ok(None);
-    };
-    let fields = read_fields(doc, &actors)?;
-    Ok(fields
+    actors
         .get(&actor.to_hex_string())
-        .and_then(|a| serde_json::from_value(a.clone()).ok()))
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
 }

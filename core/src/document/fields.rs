@@ -113,14 +113,24 @@ pub(crate) fn read_all<D: ReadDoc>(
 }
 
 /// The winning value of every field of the map `obj`, as a JSON object.
+/// One pass over the map: this runs on every write and every read.
 pub(crate) fn read_fields<D: ReadDoc>(doc: &D, obj: &ObjId) -> Result<Map<String, Json>, DocError> {
     let mut map = Map::new();
-    for key in doc.keys(obj) {
-        if let Some((Value::Scalar(s), _)) = doc.get(obj, key.as_str())? {
+    for item in doc.map_range(obj, ..) {
+        let key = item.key.into_owned();
+        if let Value::Scalar(s) = Value::from(item.value) {
             map.insert(key, from_scalar(&s)?);
         }
     }
     Ok(map)
+}
+
+/// Keys of the map `obj` that hold several concurrent values.
+pub(crate) fn conflicted_keys<D: ReadDoc>(doc: &D, obj: &ObjId) -> Vec<String> {
+    doc.map_range(obj, ..)
+        .filter(|item| item.conflict)
+        .map(|item| item.key.into_owned())
+        .collect()
 }
 
 /// Reads the map `obj` back into a typed record.
