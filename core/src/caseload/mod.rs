@@ -83,6 +83,10 @@ pub struct Caseload {
     templates: Vec<Template>,
     rules: ResponseRules,
     units: AdminUnits,
+    /// The case last written, kept loaded: a worker answers an assessment
+    /// item after item on the same case, and loading a document costs more
+    /// than changing it. Only ever holds what was stored successfully.
+    open: Option<(String, CaseDoc)>,
 }
 
 impl Caseload {
@@ -143,6 +147,7 @@ impl Caseload {
             templates: vec![Template::v1()?],
             rules: ResponseRules::default_rules()?,
             units: AdminUnits::bundled()?,
+            open: None,
         })
     }
 
@@ -201,7 +206,7 @@ impl Caseload {
         let doc = CaseDoc::create(&new, &self.context(now))?;
         self.store.put_setting(IDENTITY, &encode(&identity)?)?;
         self.identity = identity;
-        self.save(&new.id, &doc, now)
+        self.save(&new.id, doc, now)
     }
 
     /// Applies one typed operation to a case and stores it.
@@ -215,17 +220,17 @@ impl Caseload {
         op: &CaseOp,
         now: DateTime<Utc>,
     ) -> Result<CaseFile, CaseloadError> {
-        let mut doc = self.load(case_id)?;
+        let mut doc = self.take(case_id)?;
         doc.apply(op, &self.context(now))?;
-        self.save(case_id, &doc, now)
+        self.save(case_id, doc, now)
     }
 
     pub fn case(&self, case_id: &str) -> Result<CaseFile, CaseloadError> {
-        Ok(self.load(case_id)?.view()?)
+        self.read(case_id, |doc| Ok(doc.view()?))
     }
 
     pub fn conflicts(&self, case_id: &str) -> Result<Vec<Conflict>, CaseloadError> {
-        Ok(self.load(case_id)?.conflicts()?)
+        self.read(case_id, |doc| Ok(doc.conflicts()?))
     }
 
     /// Lists the caseload from the encrypted summaries alone.
@@ -262,12 +267,12 @@ impl Caseload {
     }
 
     pub fn heads(&self, case_id: &str) -> Result<Heads, CaseloadError> {
-        Ok(self.load(case_id)?.heads())
+        self.read(case_id, |doc| Ok(doc.heads()))
     }
 
     /// Compressed changes of a case that a replica at `since` lacks.
     pub fn changes_since(&self, case_id: &str, since: &Heads) -> Result<Vec<u8>, CaseloadError> {
-        Ok(self.load(case_id)?.changes_since(since))
+        self.read(case_id, |doc| Ok(doc.changes_since(since)))
     }
 
     /// Merges changes received from elsewhere; a case this device has not
@@ -277,16 +282,15 @@ impl Caseload {
         case_id: &str,
         changes: &[u8],
     ) -> Result<CaseFile, CaseloadError> {
-        let doc = match self.store.get_doc(case_id) {
-            Ok(_) => {
-                let mut doc = self.load(case_id)?;
+        let doc = match self.take(case_id) {
+            Ok(mut doc) => {
                 doc.apply_changes(changes)?;
                 doc
             }
-            Err(StoreError::NotFound) => CaseDoc::load(changes, &self.actor)?,
-            Err(e) => return Err(e.into()),
+            Err(CaseloadError::Store(StoreError::NotFound)) => CaseDoc::load(changes, &self.actor)?,
+            Err(e) => return Err(e),
         };
-        self.save(case_id, &doc, Utc::now())
+        self.save(case_id, doc, Utc::now())
     }
 
     fn context(&self, now: DateTime<Utc>) -> OpContext<'_> {
@@ -298,15 +302,36 @@ impl Caseload {
         }
     }
 
+    /// Reads a case from the open document or, failing that, the store.
+    fn read<T>(
+        &self,
+        case_id: &str,
+        f: impl FnOnce(&CaseDoc) -> Result<T, CaseloadError>,
+    ) -> Result<T, CaseloadError> {
+        match &self.open {
+            Some((id, doc)) if id == case_id => f(doc),
+            _ => f(&self.load(case_id)?),
+        }
+    }
+
+    /// The document to change: the open one, or loaded from the store.
+    fn take(&mut self, case_id: &str) -> Result<CaseDoc, CaseloadError> {
+        match self.open.take() {
+            Some((id, doc)) if id == case_id => Ok(doc),
+            _ => self.load(case_id),
+        }
+    }
+
     fn load(&self, case_id: &str) -> Result<CaseDoc, CaseloadError> {
         let bytes = self.store.get_doc(case_id)?;
         Ok(CaseDoc::load(&bytes, &self.actor)?)
     }
 
+    /// Stores a changed document with its summary; it stays open only once stored.
     fn save(
         &mut self,
         case_id: &str,
-        doc: &CaseDoc,
+        doc: CaseDoc,
         now: DateTime<Utc>,
     ) -> Result<CaseFile, CaseloadError> {
         let view = doc.view()?;
@@ -314,7 +339,13 @@ impl Caseload {
         let summary = CaseSummary::build(&view, conflicts, &self.rules, &self.units, now);
         self.store
             .put_case(case_id, &doc.save(), &encode(&summary)?)?;
+        self.open = Some((case_id.to_string(), doc));
         Ok(view)
+    }
+
+    /// Drops the open document (after the store changed underneath it).
+    pub(crate) fn close_open_case(&mut self) {
+        self.open = None;
     }
 }
 

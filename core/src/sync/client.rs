@@ -203,6 +203,7 @@ impl Caseload {
                         .map(|r| r.wipe)
                         .unwrap_or(true);
                     if wipe {
+                        self.close_open_case();
                         self.store.wipe_in_place().map_err(CaseloadError::from)?;
                     }
                     return Err(SyncError::Revoked);

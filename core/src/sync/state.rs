@@ -78,6 +78,7 @@ impl Caseload {
 
     /// Forgets a case that is no longer this user's to see.
     pub(crate) fn forget_case(&mut self, case_id: &str) -> Result<(), CaseloadError> {
+        self.close_open_case();
         self.store.delete_case(case_id)?;
         self.store.delete_setting(&acked_key(case_id))?;
         Ok(())
