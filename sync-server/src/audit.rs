@@ -97,6 +97,21 @@ pub fn chain_hash(prev: &[u8], canonical: &str) -> [u8; 32] {
     out
 }
 
+/// The row that follows a chain whose last row is `last_seq` with hash
+/// `prev` (0 and [`GENESIS`] for an empty log): its number and hash.
+pub fn next_link(last_seq: u64, prev: &[u8], entry: &AuditEntry) -> (u64, [u8; 32]) {
+    let seq = last_seq + 1;
+    let text = canonical_text(
+        seq,
+        entry.at,
+        &entry.user_id,
+        &entry.device_id,
+        entry.action.as_str(),
+        &entry.subject,
+    );
+    (seq, chain_hash(prev, &text))
+}
+
 /// Walks rows in sequence order and reports the first that does not chain:
 /// a gap in the numbering, a `prev_hash` that is not the previous row's
 /// hash, or a hash that does not match the row's content.

@@ -10,8 +10,9 @@ use ocrotire_core::model::Role;
 use crate::admin::{self, AdminError};
 use crate::http::HttpConfig;
 use crate::server::{self, ServeError, Tls};
+use crate::storage::postgres::{self, PostgresStorage};
 use crate::storage::sqlite::SqliteStorage;
-use crate::storage::StorageError;
+use crate::storage::{Storage, StorageError};
 use crate::sync::Limits;
 
 const MIB: usize = 1024 * 1024;
@@ -45,11 +46,20 @@ pub enum Command {
     Admin(AdminArgs),
 }
 
+/// Where the server keeps its state: a SQLite file (the embedded default)
+/// or a PostgreSQL database that several server instances share.
 #[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
 pub struct DbArgs {
     /// The database: a SQLite file path (created if missing).
     #[arg(long, env = "OCROTIRE_DB")]
-    pub db: PathBuf,
+    pub db: Option<PathBuf>,
+    /// Or a shared PostgreSQL database instead of --db, e.g.
+    /// postgres://user:password@host:5432/ocrotire (its schema is created or
+    /// upgraded at start). Better given as the environment variable than on
+    /// the command line, which other users of the machine can read.
+    #[arg(long, env = "OCROTIRE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +87,10 @@ pub struct ServeArgs {
     /// Accepted difference between a request's time and the server clock.
     #[arg(long, env = "OCROTIRE_CLOCK_WINDOW_SECS", default_value_t = 300)]
     pub clock_window_secs: u32,
+    /// Connections to PostgreSQL this instance keeps at most (with
+    /// --database-url; mind the server's max_connections across instances).
+    #[arg(long, env = "OCROTIRE_DATABASE_POOL_SIZE", default_value_t = postgres::DEFAULT_POOL_SIZE)]
+    pub database_pool_size: usize,
 }
 
 #[derive(Debug, Args)]
@@ -143,74 +157,97 @@ pub enum CliError {
     Worker,
 }
 
-/// Opens the database named on the command line. PostgreSQL URLs are
-/// recognised now so that a mistaken deployment fails clearly.
-async fn open_storage(db: &DbArgs) -> Result<SqliteStorage, CliError> {
-    let text = db.db.to_string_lossy();
+/// The opened database, whichever backend the command line named.
+pub enum Opened {
+    Sqlite(SqliteStorage),
+    Postgres(PostgresStorage),
+}
+
+/// Opens the database named on the command line.
+pub async fn open_storage(db: &DbArgs, pool_size: usize) -> Result<Opened, CliError> {
+    if let Some(url) = &db.database_url {
+        return Ok(Opened::Postgres(
+            PostgresStorage::connect(url, pool_size).await?,
+        ));
+    }
+    let Some(path) = db.db.clone() else {
+        return Err(StorageError::UnsupportedLocation(
+            "name a database with --db or --database-url".into(),
+        )
+        .into());
+    };
+    let text = path.to_string_lossy();
     if text.starts_with("postgres://") || text.starts_with("postgresql://") {
         return Err(StorageError::UnsupportedLocation(
-            "PostgreSQL is not supported by this build yet".into(),
+            "--db takes a SQLite file; give a PostgreSQL URL as --database-url".into(),
         )
         .into());
     }
-    let path = db.db.clone();
     let opened = tokio::task::spawn_blocking(move || SqliteStorage::open(&path))
         .await
         .map_err(|_| CliError::Worker)?;
-    Ok(opened?)
+    Ok(Opened::Sqlite(opened?))
 }
 
 pub async fn run(command: Command) -> Result<(), CliError> {
     match command {
-        Command::Serve(args) => {
-            let storage = open_storage(&args.db).await?;
-            let tls = match (args.tls_cert, args.tls_key) {
-                (Some(cert), Some(key)) => Some(Tls { cert, key }),
-                _ => None,
-            };
-            let config = HttpConfig {
-                max_body_bytes: args.max_body_bytes,
-                max_skew_ms: i64::from(args.clock_window_secs) * 1000,
-                limits: Limits {
-                    response_budget: args.response_budget_bytes,
-                    max_statuses: args.max_statuses,
-                },
-            };
-            server::serve(storage, args.listen, tls, config).await?;
+        Command::Serve(args) => match open_storage(&args.db, args.database_pool_size).await? {
+            Opened::Sqlite(storage) => serve(storage, args).await,
+            Opened::Postgres(storage) => serve(storage, args).await,
+        },
+        Command::Admin(args) => match open_storage(&args.db, ADMIN_POOL_SIZE).await? {
+            Opened::Sqlite(storage) => administer(&storage, args).await,
+            Opened::Postgres(storage) => administer(&storage, args).await,
+        },
+    }
+}
+
+/// An admin command runs one statement at a time.
+const ADMIN_POOL_SIZE: usize = 1;
+
+async fn serve<S: Storage>(storage: S, args: ServeArgs) -> Result<(), CliError> {
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(Tls { cert, key }),
+        _ => None,
+    };
+    let config = HttpConfig {
+        max_body_bytes: args.max_body_bytes,
+        max_skew_ms: i64::from(args.clock_window_secs) * 1000,
+        limits: Limits {
+            response_budget: args.response_budget_bytes,
+            max_statuses: args.max_statuses,
+        },
+    };
+    server::serve(storage, args.listen, tls, config).await?;
+    Ok(())
+}
+
+async fn administer<S: Storage>(storage: &S, args: AdminArgs) -> Result<(), CliError> {
+    let operator = args.operator.as_str();
+    admin::check_user_id(operator)?;
+    match args.command {
+        AdminCommand::CreateUser {
+            user_id,
+            role,
+            district,
+        } => {
+            admin::create_user(storage, operator, &user_id, role, &district).await?;
+            eprintln!(
+                "created user {user_id} ({}, district {district})",
+                role.key()
+            );
         }
-        Command::Admin(args) => {
-            let storage = open_storage(&args.db).await?;
-            let operator = args.operator.as_str();
-            admin::check_user_id(operator)?;
-            match args.command {
-                AdminCommand::CreateUser {
-                    user_id,
-                    role,
-                    district,
-                } => {
-                    admin::create_user(&storage, operator, &user_id, role, &district).await?;
-                    eprintln!(
-                        "created user {user_id} ({}, district {district})",
-                        role.key()
-                    );
-                }
-                AdminCommand::EnrollCode { user_id } => {
-                    let code = admin::enroll_code(&storage, operator, &user_id).await?;
-                    eprintln!(
-                        "one-time enrollment code for {user_id}, valid 72 hours (shown only now):"
-                    );
-                    println!("{code}");
-                }
-                AdminCommand::ListDevices => print!("{}", admin::list_devices(&storage).await?),
-                AdminCommand::RevokeDevice { device_id } => {
-                    admin::revoke_device(&storage, operator, &device_id).await?;
-                    eprintln!(
-                        "revoked device {device_id}: it will be told to wipe at its next contact"
-                    );
-                }
-                AdminCommand::VerifyAudit => println!("{}", admin::verify_audit(&storage).await?),
-            }
+        AdminCommand::EnrollCode { user_id } => {
+            let code = admin::enroll_code(storage, operator, &user_id).await?;
+            eprintln!("one-time enrollment code for {user_id}, valid 72 hours (shown only now):");
+            println!("{code}");
         }
+        AdminCommand::ListDevices => print!("{}", admin::list_devices(storage).await?),
+        AdminCommand::RevokeDevice { device_id } => {
+            admin::revoke_device(storage, operator, &device_id).await?;
+            eprintln!("revoked device {device_id}: it will be told to wipe at its next contact");
+        }
+        AdminCommand::VerifyAudit => println!("{}", admin::verify_audit(storage).await?),
     }
     Ok(())
 }

@@ -5,7 +5,8 @@
 //! audits everything in a hash-chained log.
 //!
 //! Layers, each with its own error type:
-//! - [`storage`]: one trait, the SQLite backend (PostgreSQL next);
+//! - [`storage`]: one trait, two backends: an embedded SQLite file and a
+//!   PostgreSQL database shared by several instances;
 //! - [`sync`]: one session, independent of HTTP;
 //! - [`http`]: axum routes, signed-request checks, status codes;
 //! - [`server`]: listening, TLS, graceful shutdown;

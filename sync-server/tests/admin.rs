@@ -5,13 +5,14 @@ mod common;
 use common::*;
 use ocrotire_core::model::Role;
 
+on_every_backend!(admin_commands_are_audited_and_tampering_is_detected,);
+
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[test]
-fn admin_commands_are_audited_and_tampering_is_detected() {
-    let server = Server::start();
+fn admin_commands_are_audited_and_tampering_is_detected(backend: Backend) {
+    let server = Server::on(backend);
     server.create_user("off-1", Role::DistrictOfficer, "9200");
     // Bad input is refused with a message and a failure code.
     let out = server.admin(&[
@@ -75,14 +76,7 @@ fn admin_commands_are_audited_and_tampering_is_detected() {
         "{}",
         stdout(&out)
     );
-    let conn = rusqlite::Connection::open(&server.db).unwrap();
-    let actions: Vec<String> = conn
-        .prepare("SELECT action FROM audit ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let actions = server.db.strings("SELECT action FROM audit ORDER BY seq");
     assert_eq!(
         actions,
         [
@@ -94,27 +88,21 @@ fn admin_commands_are_audited_and_tampering_is_detected() {
         ]
     );
     // The code itself is never stored or audited.
-    let subjects: String = conn
-        .query_row("SELECT group_concat(subject, ' ') FROM audit", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let subjects = server.db.strings("SELECT subject FROM audit").join(" ");
     assert!(!subjects.contains("code="));
 
     // The log refuses updates; someone with the file can drop the guard,
     // but the chain then no longer verifies.
-    assert!(conn
-        .execute(
-            "UPDATE audit SET subject = 'user=someone-else' WHERE seq = 2",
-            []
-        )
-        .is_err());
-    conn.execute_batch("DROP TRIGGER audit_no_update").unwrap();
-    conn.execute(
-        "UPDATE audit SET subject = 'user=someone-else' WHERE seq = 2",
-        [],
-    )
-    .unwrap();
+    let tamper = "UPDATE audit SET subject = 'user=someone-else' WHERE seq = 2";
+    assert!(server.db.execute(tamper).is_err());
+    server
+        .db
+        .execute(match backend {
+            Backend::Sqlite => "DROP TRIGGER audit_no_update",
+            Backend::Postgres => "DROP TRIGGER audit_no_update ON audit",
+        })
+        .unwrap();
+    assert_eq!(server.db.execute(tamper), Ok(1));
     let out = server.admin(&["verify-audit"]);
     assert!(!out.status.success());
     assert!(

@@ -8,6 +8,14 @@ use common::*;
 use ocrotire_core::model::Role;
 use ocrotire_core::sync::protocol::{self, Revoked, SyncRequest, PROTOCOL_VERSION};
 
+on_every_backend!(
+    health_answers,
+    sigterm_stops_the_server_cleanly_and_the_file_keeps_everything,
+    an_enrollment_code_works_once_and_expires,
+    the_authentication_matrix,
+    bad_bodies_get_4xx_and_change_nothing,
+);
+
 fn empty_sync(cursor: u64) -> Vec<u8> {
     protocol::encode(&SyncRequest {
         version: PROTOCOL_VERSION,
@@ -17,17 +25,15 @@ fn empty_sync(cursor: u64) -> Vec<u8> {
     .unwrap()
 }
 
-#[test]
-fn health_answers() {
-    let server = Server::start();
+fn health_answers(backend: Backend) {
+    let server = Server::on(backend);
     let response = server.client.get(server.url("/health")).send().unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().unwrap(), "ok");
 }
 
-#[test]
-fn sigterm_stops_the_server_cleanly_and_the_file_keeps_everything() {
-    let server = Server::start();
+fn sigterm_stops_the_server_cleanly_and_the_file_keeps_everything(backend: Backend) {
+    let server = Server::on(backend);
     server.create_user("sa-1", Role::SocialAssistant, "9200");
     let device = server.enroll("sa-1", 1);
     assert_eq!(device.send_signed(&server, empty_sync(0)).status(), 200);
@@ -39,9 +45,8 @@ fn sigterm_stops_the_server_cleanly_and_the_file_keeps_everything() {
     assert_eq!(device.send_signed(&server, empty_sync(0)).status(), 200);
 }
 
-#[test]
-fn an_enrollment_code_works_once_and_expires() {
-    let server = Server::start();
+fn an_enrollment_code_works_once_and_expires(backend: Backend) {
+    let server = Server::on(backend);
     server.create_user("sa-1", Role::SocialAssistant, "9200");
 
     let code = server.enroll_code("sa-1");
@@ -70,12 +75,13 @@ fn an_enrollment_code_works_once_and_expires() {
 
     // An expired code is refused.
     let old = server.enroll_code("sa-1");
-    let conn = rusqlite::Connection::open(&server.db).unwrap();
-    conn.execute(
-        "UPDATE enrollment_codes SET expires_at = ?1 WHERE used_at IS NULL",
-        [now_ms() - 1],
-    )
-    .unwrap();
+    server
+        .db
+        .execute(&format!(
+            "UPDATE enrollment_codes SET expires_at = {} WHERE used_at IS NULL",
+            now_ms() - 1
+        ))
+        .unwrap();
     let before = server.fingerprint();
     assert_eq!(
         server
@@ -108,9 +114,8 @@ fn an_enrollment_code_works_once_and_expires() {
     assert_eq!(server.fingerprint(), before);
 }
 
-#[test]
-fn the_authentication_matrix() {
-    let server = Server::start();
+fn the_authentication_matrix(backend: Backend) {
+    let server = Server::on(backend);
     server.create_user("sa-1", Role::SocialAssistant, "9200");
     let device = server.enroll("sa-1", 1);
 
@@ -182,9 +187,8 @@ fn the_authentication_matrix() {
     assert_eq!(server.fingerprint(), before);
 }
 
-#[test]
-fn bad_bodies_get_4xx_and_change_nothing() {
-    let server = Server::start_with(&["--max-body-bytes", "65536"]);
+fn bad_bodies_get_4xx_and_change_nothing(backend: Backend) {
+    let server = Server::on_with(backend, &["--max-body-bytes", "65536"]);
     server.create_user("sa-1", Role::SocialAssistant, "9200");
     let device = server.enroll("sa-1", 1);
     let before = server.fingerprint();

@@ -8,6 +8,12 @@ use ocrotire_core::document::{CaseOp, Heads};
 use ocrotire_core::model::{Author, CaseEvent, CaseStatus, Role};
 use ocrotire_core::sync::protocol::{Push, Refusal, RefusalReason};
 
+on_every_backend!(
+    a_case_reaches_exactly_those_who_may_see_it,
+    a_mediator_files_notifications_but_never_touches_assessments,
+    pulls_are_paged_by_the_response_budget,
+);
+
 fn note(id: &str) -> CaseOp {
     CaseOp::AddNote {
         id: id.into(),
@@ -15,9 +21,8 @@ fn note(id: &str) -> CaseOp {
     }
 }
 
-#[test]
-fn a_case_reaches_exactly_those_who_may_see_it() {
-    let server = Server::start();
+fn a_case_reaches_exactly_those_who_may_see_it(backend: Backend) {
+    let server = Server::on(backend);
     server.create_user("sa-1", Role::SocialAssistant, "9200");
     server.create_user("sa-2", Role::SocialAssistant, "9200");
     server.create_user("off-1", Role::DistrictOfficer, "9200");
@@ -44,24 +49,14 @@ fn a_case_reaches_exactly_those_who_may_see_it() {
     assert_eq!((first.documents, first.changes), (1, 1));
 
     // The projection was written with the document.
-    let conn = rusqlite::Connection::open(&server.db).unwrap();
-    let (district, created_by, status, sex, updated_seq): (String, String, String, String, i64) = conn
-        .query_row(
-            "SELECT district, created_by, status, sex, updated_seq FROM documents WHERE case_id = 'case-a'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .unwrap();
-    assert_eq!(
-        (
-            district.as_str(),
-            created_by.as_str(),
-            status.as_str(),
-            sex.as_str()
-        ),
-        ("9200", "sa-1", "open", "female")
+    let row = server.db.text_row(
+        "SELECT district, created_by, status, sex, CAST(updated_seq AS TEXT)
+         FROM documents WHERE case_id = 'case-a'",
     );
-    assert_eq!(updated_seq, first.max_seq);
+    assert_eq!(
+        row,
+        ["9200", "sa-1", "open", "female", &first.max_seq.to_string()]
+    );
 
     // Pushing the same changes again is accepted and changes nothing.
     let again = a1.sync(&server, answer.cursor, vec![push]);
@@ -167,9 +162,8 @@ fn a_case_reaches_exactly_those_who_may_see_it() {
         .any(|(e, _, _)| matches!(e, CaseEvent::Assigned { user_id } if user_id == "sa-2")));
 }
 
-#[test]
-fn a_mediator_files_notifications_but_never_touches_assessments() {
-    let server = Server::start();
+fn a_mediator_files_notifications_but_never_touches_assessments(backend: Backend) {
+    let server = Server::on(backend);
     server.create_user("med-1", Role::CommunityMediator, "9200");
     server.create_user("off-1", Role::DistrictOfficer, "9200");
     let m1 = server.enroll("med-1", 1);
@@ -231,9 +225,8 @@ fn a_mediator_files_notifications_but_never_touches_assessments() {
     assert!(answer.pull.is_empty());
 }
 
-#[test]
-fn pulls_are_paged_by_the_response_budget() {
-    let server = Server::start_with(&["--response-budget-bytes", "1"]);
+fn pulls_are_paged_by_the_response_budget(backend: Backend) {
+    let server = Server::on_with(backend, &["--response-budget-bytes", "1"]);
     server.create_user("sa-1", Role::SocialAssistant, "9200");
     let a1 = server.enroll("sa-1", 1);
     let a2 = server.enroll("sa-1", 2);

@@ -8,8 +8,9 @@ use ocrotire_core::document::Heads;
 use ocrotire_core::model::Role;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
-#[test]
-fn a_session_over_tls_with_a_district_ca() {
+on_every_backend!(a_session_over_tls_with_a_district_ca,);
+
+fn a_session_over_tls_with_a_district_ca(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -32,12 +33,11 @@ fn a_session_over_tls_with_a_district_ca() {
         .add_root_certificate(reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap())
         .build()
         .unwrap();
-    let db = dir.path().join("server.sqlite3");
     let cert_arg = cert_path.to_str().unwrap().to_owned();
     let key_arg = key_path.to_str().unwrap().to_owned();
     let server = Server::start_in(
         dir,
-        db,
+        Db::fresh(backend),
         &["--tls-cert", &cert_arg, "--tls-key", &key_arg],
         client,
     );

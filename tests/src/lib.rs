@@ -62,4 +62,6 @@ pub fn find_markers(dir: &std::path::Path, markers: &[String]) -> Vec<(String, S
     hits
 }
 
+pub mod fault_proxy;
+pub mod fleet;
 pub mod server;

@@ -1,6 +1,6 @@
 //! The real `ocrotire-server` binary on 127.0.0.1, for scenarios that sync.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,12 +12,19 @@ pub struct TestServer {
     pub url: String,
     pub db: PathBuf,
     port: u16,
+    /// More `serve` flags, kept for restarts.
+    serve_args: Vec<String>,
     child: Option<Child>,
     _dir: tempfile::TempDir,
 }
 
 impl TestServer {
     pub fn start() -> TestServer {
+        TestServer::start_with(&[])
+    }
+
+    /// Starts with more `serve` flags, e.g. a small response budget.
+    pub fn start_with(serve_args: &[&str]) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("server.sqlite3");
         let port = free_port();
@@ -25,6 +32,7 @@ impl TestServer {
             url: format!("http://127.0.0.1:{port}"),
             db,
             port,
+            serve_args: serve_args.iter().map(|a| a.to_string()).collect(),
             child: None,
             _dir: dir,
         };
@@ -34,6 +42,11 @@ impl TestServer {
 
     pub fn config(&self) -> ServerConfig {
         ServerConfig::new(self.url.clone())
+    }
+
+    /// Where the server listens (the same across restarts).
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
     /// Starts (again) the server process on the same port and database.
@@ -46,6 +59,7 @@ impl TestServer {
                 "--listen",
                 &format!("127.0.0.1:{}", self.port),
             ])
+            .args(&self.serve_args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

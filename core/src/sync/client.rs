@@ -226,29 +226,24 @@ impl Caseload {
     ) -> Result<(), SyncError> {
         for (case_id, heads) in pushed {
             if response.accepted.contains(case_id) {
-                self.put_acked_heads(case_id, heads)?;
+                self.acknowledge(case_id, heads)?;
             }
         }
         for pull in &response.pull {
-            let local_before = self
-                .has_case(&pull.case_id)?
-                .then(|| self.heads(&pull.case_id))
-                .transpose()?;
-            let unpushed = match &local_before {
-                Some(heads) => heads != &self.acked_heads(&pull.case_id)?,
-                None => false,
+            let before = if self.has_case(&pull.case_id)? {
+                self.heads(&pull.case_id)?.to_bytes()
+            } else {
+                Vec::new()
             };
             self.apply_changes(&pull.case_id, &pull.changes)?;
-            // Everything this device has of the case is now on the server too,
-            // unless it still holds local changes the server has not taken.
-            if !unpushed {
-                let heads = self.heads(&pull.case_id)?;
-                self.put_acked_heads(&pull.case_id, &heads)?;
-            }
+            // The server has what it sent: the heads the pull added.
+            let mut added = self.heads(&pull.case_id)?.to_bytes();
+            added.retain(|h| !before.contains(h));
+            self.acknowledge(&pull.case_id, &Heads::from_bytes(&added))?;
             report.progress.cases_received += 1;
         }
         for case_id in &response.removed {
-            if self.has_case(case_id)? && self.heads(case_id)? == self.acked_heads(case_id)? {
+            if self.has_case(case_id)? && self.unacknowledged(case_id)?.is_none() {
                 self.forget_case(case_id)?;
                 report.removed.push(case_id.clone());
             }
@@ -258,7 +253,40 @@ impl Caseload {
         Ok(())
     }
 
-    /// Pushes for every case whose heads moved past what the server acknowledged.
+    /// Records that the server has `heads` of a case and everything before
+    /// them, besides what it had already. The acknowledged heads become the
+    /// local heads when they cover everything here, and otherwise stay the
+    /// union: local changes the server lacks must not hide the changes it
+    /// sent meanwhile (taken as unacknowledged, they would be pushed back,
+    /// and the server refuses another person's changes from a device).
+    fn acknowledge(&mut self, case_id: &str, heads: &Heads) -> Result<(), SyncError> {
+        let mut union = self.acked_heads(case_id)?.to_bytes();
+        union.extend(heads.to_bytes());
+        union.sort_unstable();
+        union.dedup();
+        let union = Heads::from_bytes(&union);
+        let acked = if self.changes_since(case_id, &union)?.is_empty() {
+            self.heads(case_id)?
+        } else {
+            union
+        };
+        self.put_acked_heads(case_id, &acked)?;
+        Ok(())
+    }
+
+    /// The local heads and changes of a case the server has not
+    /// acknowledged, if there are any.
+    fn unacknowledged(&self, case_id: &str) -> Result<Option<(Heads, Vec<u8>)>, SyncError> {
+        let heads = self.heads(case_id)?;
+        let acked = self.acked_heads(case_id)?;
+        if heads == acked {
+            return Ok(None);
+        }
+        let changes = self.changes_since(case_id, &acked)?;
+        Ok((!changes.is_empty()).then_some((heads, changes)))
+    }
+
+    /// Pushes for every case with changes the server has not acknowledged.
     fn outbox(&self) -> Result<Vec<Push>, SyncError> {
         let state = self.sync_state()?;
         let mut candidates: BTreeSet<String> = self
@@ -272,10 +300,7 @@ impl Caseload {
             if !self.has_case(&case_id)? {
                 continue;
             }
-            let heads = self.heads(&case_id)?;
-            let acked = self.acked_heads(&case_id)?;
-            if heads != acked {
-                let changes = self.changes_since(&case_id, &acked)?;
+            if let Some((heads, changes)) = self.unacknowledged(&case_id)? {
                 outbox.push(Push {
                     case_id,
                     heads: heads.to_bytes(),

@@ -62,7 +62,10 @@ impl Caseload {
         self.write_setting(STATE, state)
     }
 
-    /// The heads the server has acknowledged for a case (empty: none).
+    /// Heads of a case whose changes and their ancestors the server has
+    /// acknowledged (empty: none). Either the local heads, or the union of
+    /// several acknowledgements while local changes wait (see
+    /// `Caseload::acknowledge`).
     pub(crate) fn acked_heads(&self, case_id: &str) -> Result<Heads, CaseloadError> {
         let bytes: Option<Vec<[u8; 32]>> = self.read_setting(&acked_key(case_id))?;
         Ok(Heads::from_bytes(&bytes.unwrap_or_default()))

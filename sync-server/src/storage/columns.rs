@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use ocrotire_core::model::{CaseStatus, RiskLevel, Role, Sex};
 use ocrotire_core::sync::projection::CaseProjection;
 
-use super::StorageError;
+use super::{StorageError, User};
 
 pub fn role_key(role: Role) -> &'static str {
     role.key()
@@ -115,6 +115,61 @@ impl ProjectionColumns {
             open_conflicts: i64::try_from(p.open_conflicts).unwrap_or(i64::MAX),
         }
     }
+}
+
+/// Projection columns as read, before their keys are checked.
+pub struct ProjectionRow {
+    pub case_id: String,
+    pub district: String,
+    pub created_by: String,
+    pub assigned_to: String,
+    pub status: String,
+    pub risk: Option<String>,
+    pub identified_at: i64,
+    pub registered: bool,
+    pub assessed: bool,
+    pub referred: bool,
+    pub sex: String,
+    pub locality: String,
+    pub open_conflicts: i64,
+}
+
+impl ProjectionRow {
+    pub fn finish(self) -> Result<CaseProjection, StorageError> {
+        Ok(CaseProjection {
+            case_id: self.case_id,
+            district: self.district,
+            created_by: self.created_by,
+            assigned_to: parse_assigned(&self.assigned_to)?,
+            status: parse_status(&self.status)?,
+            risk: parse_risk(self.risk.as_deref())?,
+            identified_at: parse_time_ms(self.identified_at)?,
+            registered: self.registered,
+            assessed: self.assessed,
+            referred: self.referred,
+            sex: parse_sex(&self.sex)?,
+            locality: self.locality,
+            open_conflicts: usize::try_from(self.open_conflicts)
+                .map_err(|_| StorageError::Corrupt("negative conflict count"))?,
+        })
+    }
+}
+
+/// A user row as read: id, role key, district, creation time.
+pub type UserRow = (String, String, String, i64);
+
+pub fn finish_user((user_id, role, district, created_at): UserRow) -> Result<User, StorageError> {
+    Ok(User {
+        user_id,
+        role: parse_role(&role)?,
+        district,
+        created_at,
+    })
+}
+
+/// How many numbers a write takes from the counter, as the counter's type.
+pub fn seq_count(changes: usize) -> Result<i64, StorageError> {
+    i64::try_from(changes).map_err(|_| StorageError::Corrupt("too many changes"))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Everything the server keeps, behind one trait so that the embedded
-//! SQLite file and a shared PostgreSQL database are interchangeable.
+//! SQLite file ([`sqlite`]) and a shared PostgreSQL database ([`postgres`])
+//! are interchangeable.
 //!
 //! The trait is shaped by what must be atomic, not by tables: taking a push
 //! (document, projection, numbered changes and visibility in one
@@ -13,6 +14,11 @@
 //! tokio's blocking pool.
 
 mod columns;
+#[cfg(test)]
+mod conformance;
+mod paging;
+pub mod postgres;
+mod schema;
 pub mod sqlite;
 pub mod visibility;
 
@@ -30,6 +36,8 @@ use crate::audit::{AuditCheck, AuditEntry};
 pub enum StorageError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(postgres::PgError),
     #[error("the database schema is version {found}, newer than this server knows ({known})")]
     SchemaTooNew { found: i64, known: i64 },
     #[error("a stored row is not what this server wrote: {0}")]
@@ -79,6 +87,19 @@ pub struct NewEnrollment {
     pub public_key: Vec<u8>,
     pub actor: Vec<u8>,
     pub now: i64,
+}
+
+impl NewEnrollment {
+    /// The audit row of this enrollment by `user_id`, written with it.
+    pub fn audit_entry(&self, user_id: &str) -> AuditEntry {
+        AuditEntry {
+            at: self.now,
+            user_id: user_id.to_owned(),
+            device_id: self.device_id.clone(),
+            action: crate::audit::Action::Enroll,
+            subject: format!("device={}", self.device_id),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

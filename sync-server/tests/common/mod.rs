@@ -1,14 +1,17 @@
 //! Test harness: the real `ocrotire-server` binary on 127.0.0.1 with a real
-//! SQLite file in a temporary directory, devices that sign requests with
-//! ring Ed25519 (independent of core's client), and case documents built
-//! with core.
+//! database — a SQLite file in a temporary directory, or a PostgreSQL
+//! database of its own on the server named by `OCROTIRE_TEST_POSTGRES_URL`
+//! (see [`on_every_backend`]) — devices that sign requests with ring
+//! Ed25519 (independent of core's client), and case documents built with
+//! core.
 // Each test binary uses a different part of the harness.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros, unused_imports)]
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child as Process, Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use automerge::ActorId;
@@ -20,6 +23,7 @@ use ocrotire_core::sync::protocol::{
     self, headers, signing_input, Enroll, Enrolled, Push, SyncRequest, SyncResponse,
     PROTOCOL_VERSION,
 };
+use ocrotire_server::storage::postgres::scratch::{self, ScratchDatabase};
 use reqwest::blocking::{Client, Response};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{Ed25519KeyPair, KeyPair};
@@ -27,33 +31,286 @@ use tempfile::TempDir;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ocrotire-server");
 
+/// Which database a test server keeps its state in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Declares each scenario once per backend: `name::sqlite` runs
+/// `name(Backend::Sqlite)`, `name::postgres` runs `name(Backend::Postgres)`
+/// when `OCROTIRE_TEST_POSTGRES_URL` names a server and otherwise says
+/// loudly, past the harness's output capture, that it was skipped
+/// (`bash .ci/test` always sets the variable).
+macro_rules! on_every_backend {
+    ($($test:ident),+ $(,)?) => {$(
+        mod $test {
+            #[test]
+            fn sqlite() {
+                super::$test(super::Backend::Sqlite)
+            }
+
+            #[test]
+            fn postgres() {
+                if super::postgres_enabled(concat!(module_path!(), "::postgres")) {
+                    super::$test(super::Backend::Postgres)
+                }
+            }
+        }
+    )+};
+}
+pub(crate) use on_every_backend;
+
+/// Whether PostgreSQL tests can run; if not, says so loudly for `test`.
+pub fn postgres_enabled(test: &str) -> bool {
+    scratch::test_server(test).is_some()
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(future)
+}
+
+/// A test database: a SQLite file in a temporary directory, or a scratch
+/// PostgreSQL database. Clones share it (two server instances on one
+/// database); it is removed when the last clone is dropped.
+#[derive(Clone)]
+pub struct Db(Arc<Store>);
+
+enum Store {
+    Sqlite { path: PathBuf, _dir: TempDir },
+    Postgres(ScratchDatabase),
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Db({:?})", self.backend())
+    }
+}
+
+impl Db {
+    pub fn fresh(backend: Backend) -> Db {
+        Db(Arc::new(match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                Store::Sqlite {
+                    path: dir.path().join("server.sqlite3"),
+                    _dir: dir,
+                }
+            }
+            Backend::Postgres => {
+                let server = std::env::var(scratch::TEST_SERVER_VAR)
+                    .expect("OCROTIRE_TEST_POSTGRES_URL names a PostgreSQL server");
+                let database = block_on(ScratchDatabase::create(&server, "test"))
+                    .expect("create a scratch database");
+                Store::Postgres(database)
+            }
+        }))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &*self.0 {
+            Store::Sqlite { .. } => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The flags naming this database on the command line.
+    pub fn args(&self) -> Vec<String> {
+        match &*self.0 {
+            Store::Sqlite { path, .. } => {
+                vec!["--db".into(), path.to_str().expect("utf-8 path").into()]
+            }
+            Store::Postgres(database) => vec!["--database-url".into(), database.url().into()],
+        }
+    }
+
+    /// Runs `work` on a raw connection of either kind.
+    fn with<T>(
+        &self,
+        sqlite: impl FnOnce(&rusqlite::Connection) -> T,
+        postgres: impl FnOnce(&mut postgres::Client) -> T,
+    ) -> T {
+        match &*self.0 {
+            Store::Sqlite { path, .. } => {
+                let conn = rusqlite::Connection::open(path).expect("open db");
+                conn.busy_timeout(std::time::Duration::from_secs(10))
+                    .unwrap();
+                sqlite(&conn)
+            }
+            Store::Postgres(database) => {
+                let mut client = postgres::Client::connect(database.url(), postgres::NoTls)
+                    .expect("connect to the test database");
+                postgres(&mut client)
+            }
+        }
+    }
+
+    /// The integer in the first column of the one row `sql` returns (SQL
+    /// that both backends understand).
+    pub fn count(&self, sql: &str) -> i64 {
+        self.with(
+            |conn| conn.query_row(sql, [], |r| r.get(0)).expect(sql),
+            |client| client.query_one(sql, &[]).expect(sql).get(0),
+        )
+    }
+
+    /// The text in the first column of every row.
+    pub fn strings(&self, sql: &str) -> Vec<String> {
+        self.with(
+            |conn| {
+                let mut stmt = conn.prepare(sql).expect(sql);
+                let rows = stmt.query_map([], |r| r.get(0)).expect(sql);
+                rows.collect::<Result<_, _>>().expect(sql)
+            },
+            |client| {
+                let rows = client.query(sql, &[]).expect(sql);
+                rows.iter().map(|r| r.get(0)).collect()
+            },
+        )
+    }
+
+    /// The columns of the one row `sql` returns, each of them text.
+    pub fn text_row(&self, sql: &str) -> Vec<String> {
+        self.with(
+            |conn| {
+                conn.query_row(sql, [], |r| {
+                    (0..r.as_ref().column_count())
+                        .map(|i| r.get(i))
+                        .collect::<Result<Vec<String>, _>>()
+                })
+                .expect(sql)
+            },
+            |client| {
+                let row = client.query_one(sql, &[]).expect(sql);
+                (0..row.len()).map(|i| row.get(i)).collect()
+            },
+        )
+    }
+
+    /// Runs a statement; the error's text if the database refused it.
+    pub fn execute(&self, sql: &str) -> Result<u64, String> {
+        self.with(
+            |conn| {
+                conn.execute_batch(sql)
+                    .map(|()| conn.changes())
+                    .map_err(|e| e.to_string())
+            },
+            |client| client.execute(sql, &[]).map_err(|e| e.to_string()),
+        )
+    }
+
+    /// Every stored document: case id and saved Automerge bytes.
+    pub fn documents(&self) -> Vec<(String, Vec<u8>)> {
+        let sql = "SELECT case_id, doc FROM documents ORDER BY case_id";
+        let mut docs = self.with(
+            |conn| {
+                let mut stmt = conn.prepare(sql).unwrap();
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+                rows.collect::<Result<Vec<_>, _>>().unwrap()
+            },
+            |client| {
+                let rows = client.query(sql, &[]).unwrap();
+                rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+            },
+        );
+        // The same order whatever the database's collation.
+        docs.sort();
+        docs
+    }
+
+    /// Every stored change: sequence number, case id and bytes.
+    pub fn changes(&self) -> Vec<(i64, String, Vec<u8>)> {
+        let sql = "SELECT seq, case_id, bytes FROM changes ORDER BY seq";
+        self.with(
+            |conn| {
+                let mut stmt = conn.prepare(sql).unwrap();
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .unwrap();
+                rows.collect::<Result<_, _>>().unwrap()
+            },
+            |client| {
+                let rows = client.query(sql, &[]).unwrap();
+                rows.iter()
+                    .map(|r| (r.get(0), r.get(1), r.get(2)))
+                    .collect()
+            },
+        )
+    }
+
+    /// Everything a refused request must leave as it was.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+        for (case_id, doc) in self.documents() {
+            digest.update(case_id.as_bytes());
+            digest.update(&doc);
+        }
+        Fingerprint {
+            max_seq: self.count("SELECT last_seq FROM seq_counter"),
+            documents: self.count("SELECT COUNT(*) FROM documents"),
+            changes: self.count("SELECT COUNT(*) FROM changes"),
+            visibility: self.count("SELECT COUNT(*) FROM visibility"),
+            removals: self.count("SELECT COUNT(*) FROM removals"),
+            users: self.count("SELECT COUNT(*) FROM users"),
+            devices: self.count("SELECT COUNT(*) FROM devices"),
+            revoked: self.count("SELECT COUNT(*) FROM devices WHERE revoked_at IS NOT NULL"),
+            codes_used: self
+                .count("SELECT COUNT(*) FROM enrollment_codes WHERE used_at IS NOT NULL"),
+            docs_digest: digest.finish().as_ref().to_vec(),
+            audit: self.count("SELECT COUNT(*) FROM audit"),
+        }
+    }
+}
+
 /// A running server; killed when dropped.
 pub struct Server {
     pub dir: TempDir,
-    pub db: PathBuf,
+    pub db: Db,
     pub base: String,
     pub client: Client,
     child: Process,
 }
 
 impl Server {
+    /// A server on a fresh SQLite file.
     pub fn start() -> Server {
         Server::start_with(&[])
     }
 
-    /// Starts the server on a free port with extra `serve` flags.
+    /// A server on a fresh SQLite file with extra `serve` flags.
     pub fn start_with(extra: &[&str]) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("server.sqlite3");
-        Server::start_in(dir, db, extra, Client::new())
+        Server::on_with(Backend::Sqlite, extra)
     }
 
-    pub fn start_in(dir: TempDir, db: PathBuf, extra: &[&str], client: Client) -> Server {
+    /// A server on a fresh database of `backend`.
+    pub fn on(backend: Backend) -> Server {
+        Server::on_with(backend, &[])
+    }
+
+    /// A server on a fresh database of `backend` with extra `serve` flags.
+    pub fn on_with(backend: Backend, extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Server::start_in(dir, Db::fresh(backend), extra, Client::new())
+    }
+
+    /// Another instance on this server's database, on its own port.
+    pub fn another_instance(&self, extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Server::start_in(dir, self.db.clone(), extra, Client::new())
+    }
+
+    pub fn start_in(dir: TempDir, db: Db, extra: &[&str], client: Client) -> Server {
         let log = File::create(dir.path().join("server.log")).expect("log file");
         let mut child = Command::new(BIN)
             .arg("serve")
-            .arg("--db")
-            .arg(&db)
+            .args(db.args())
+            .env_remove("OCROTIRE_DB")
+            .env_remove("OCROTIRE_DATABASE_URL")
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .env("RUST_LOG", "info")
@@ -81,7 +338,7 @@ impl Server {
 
     /// Sends SIGTERM to this server (our own child, by its id) and waits
     /// for it to exit; returns the directory and database for a restart.
-    pub fn terminate(mut self) -> (std::process::ExitStatus, TempDir, PathBuf) {
+    pub fn terminate(mut self) -> (std::process::ExitStatus, TempDir, Db) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill")
             .args(["-TERM", &pid])
@@ -175,7 +432,7 @@ impl Server {
 
     /// Everything a refused request must leave as it was.
     pub fn fingerprint(&self) -> Fingerprint {
-        fingerprint(&self.db)
+        self.db.fingerprint()
     }
 }
 
@@ -186,11 +443,12 @@ impl Drop for Server {
     }
 }
 
-pub fn admin(db: &Path, args: &[&str]) -> Output {
+pub fn admin(db: &Db, args: &[&str]) -> Output {
     Command::new(BIN)
         .arg("admin")
-        .arg("--db")
-        .arg(db)
+        .args(db.args())
+        .env_remove("OCROTIRE_DB")
+        .env_remove("OCROTIRE_DATABASE_URL")
         .args(args)
         .output()
         .expect("run admin")
@@ -219,35 +477,6 @@ impl Fingerprint {
             audit: 0,
             ..self.clone()
         }
-    }
-}
-
-pub fn fingerprint(db: &Path) -> Fingerprint {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("open db");
-    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
-    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut stmt = conn
-        .prepare("SELECT case_id, doc FROM documents ORDER BY case_id")
-        .unwrap();
-    let mut rows = stmt.query([]).unwrap();
-    while let Some(row) = rows.next().unwrap() {
-        digest.update(row.get::<_, String>(0).unwrap().as_bytes());
-        digest.update(&row.get::<_, Vec<u8>>(1).unwrap());
-    }
-    Fingerprint {
-        max_seq: count("SELECT last_seq FROM seq_counter"),
-        documents: count("SELECT COUNT(*) FROM documents"),
-        changes: count("SELECT COUNT(*) FROM changes"),
-        visibility: count("SELECT COUNT(*) FROM visibility"),
-        removals: count("SELECT COUNT(*) FROM removals"),
-        users: count("SELECT COUNT(*) FROM users"),
-        devices: count("SELECT COUNT(*) FROM devices"),
-        revoked: count("SELECT COUNT(*) FROM devices WHERE revoked_at IS NOT NULL"),
-        codes_used: count("SELECT COUNT(*) FROM enrollment_codes WHERE used_at IS NOT NULL"),
-        docs_digest: digest.finish().as_ref().to_vec(),
-        audit: count("SELECT COUNT(*) FROM audit"),
     }
 }
 

@@ -4,9 +4,8 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
-use crate::audit::{
-    canonical_text, chain_hash, AuditCheck, AuditEntry, AuditRow, ChainVerifier, GENESIS,
-};
+use crate::audit::{next_link, AuditCheck, AuditEntry, AuditRow, ChainVerifier, GENESIS};
+use crate::storage::columns::{seq_i64, seq_u64};
 use crate::storage::StorageError;
 
 pub fn append(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<(), StorageError> {
@@ -18,26 +17,16 @@ pub fn append(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<(), StorageErr
         )
         .optional()?;
     let (last_seq, prev) = last.unwrap_or((0, GENESIS.to_vec()));
-    let seq = last_seq + 1;
-    let action = entry.action.as_str();
-    let text = canonical_text(
-        crate::storage::columns::seq_u64(seq)?,
-        entry.at,
-        &entry.user_id,
-        &entry.device_id,
-        action,
-        &entry.subject,
-    );
-    let hash = chain_hash(&prev, &text);
+    let (seq, hash) = next_link(seq_u64(last_seq)?, &prev, entry);
     tx.execute(
         "INSERT INTO audit (seq, at, user_id, device_id, action, subject, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         (
-            seq,
+            seq_i64(seq),
             entry.at,
             &entry.user_id,
             &entry.device_id,
-            action,
+            entry.action.as_str(),
             &entry.subject,
             &prev,
             &hash[..],
@@ -55,7 +44,7 @@ pub fn verify(conn: &mut Connection) -> Result<AuditCheck, StorageError> {
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         verifier.push(&AuditRow {
-            seq: crate::storage::columns::seq_u64(seq)?,
+            seq: seq_u64(seq)?,
             at: row.get(1)?,
             user_id: row.get(2)?,
             device_id: row.get(3)?,

@@ -8,11 +8,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use ocrotire_core::sync::projection::CaseProjection;
 
 use crate::storage::columns::{
-    parse_assigned, parse_risk, parse_sex, parse_status, parse_time_ms, role_key, seq_u64,
-    ProjectionColumns,
+    finish_user, role_key, seq_count, seq_u64, ProjectionColumns, ProjectionRow,
 };
 use crate::storage::visibility::{self, DOCUMENT_ROLES};
-use crate::storage::{Decide, Decision, PushOutcome, StorageError, User};
+use crate::storage::{Decide, Decision, PushOutcome, StorageError};
 
 pub fn apply_push(
     conn: &mut Connection,
@@ -52,7 +51,7 @@ pub fn apply_push(
 
 /// Takes `count` numbers from the counter: `(first, last)`.
 fn next_seqs(tx: &Transaction<'_>, count: usize) -> Result<(i64, i64), StorageError> {
-    let count = i64::try_from(count).map_err(|_| StorageError::Corrupt("too many changes"))?;
+    let count = seq_count(count)?;
     let last: i64 = tx.query_row(
         "UPDATE seq_counter SET last_seq = last_seq + ?1 WHERE id = 1 RETURNING last_seq",
         [count],
@@ -125,24 +124,10 @@ fn record_visibility(
                 role_key(DOCUMENT_ROLES[0]),
                 role_key(DOCUMENT_ROLES[1]),
             ),
-            |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                ))
-            },
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )?;
         for row in rows {
-            let (user_id, role, district, created_at) = row?;
-            let role = crate::storage::columns::parse_role(&role)?;
-            candidates.push(User {
-                user_id,
-                role,
-                district,
-                created_at,
-            });
+            candidates.push(finish_user(row?)?);
         }
     }
     let delta = visibility::delta(before, after, &candidates);
@@ -175,7 +160,7 @@ fn stored_case(
     let sql = format!("SELECT doc, {PROJECTION_COLUMNS} FROM documents WHERE case_id = ?1");
     let found = tx
         .query_row(&sql, [case_id], |row| {
-            Ok((row.get::<_, Vec<u8>>(0)?, RawProjection::read(row, 1)?))
+            Ok((row.get::<_, Vec<u8>>(0)?, projection_row(row, 1)?))
         })
         .optional()?;
     match found {
@@ -184,59 +169,21 @@ fn stored_case(
     }
 }
 
-/// Projection columns as read, before their keys are checked.
-pub struct RawProjection {
-    case_id: String,
-    district: String,
-    created_by: String,
-    assigned_to: String,
-    status: String,
-    risk: Option<String>,
-    identified_at: i64,
-    registered: bool,
-    assessed: bool,
-    referred: bool,
-    sex: String,
-    locality: String,
-    open_conflicts: i64,
-}
-
-impl RawProjection {
-    /// Reads the columns of [`PROJECTION_COLUMNS`] starting at `at`.
-    pub fn read(row: &Row<'_>, at: usize) -> rusqlite::Result<RawProjection> {
-        Ok(RawProjection {
-            case_id: row.get(at)?,
-            district: row.get(at + 1)?,
-            created_by: row.get(at + 2)?,
-            assigned_to: row.get(at + 3)?,
-            status: row.get(at + 4)?,
-            risk: row.get(at + 5)?,
-            identified_at: row.get(at + 6)?,
-            registered: row.get(at + 7)?,
-            assessed: row.get(at + 8)?,
-            referred: row.get(at + 9)?,
-            sex: row.get(at + 10)?,
-            locality: row.get(at + 11)?,
-            open_conflicts: row.get(at + 12)?,
-        })
-    }
-
-    pub fn finish(self) -> Result<CaseProjection, StorageError> {
-        Ok(CaseProjection {
-            case_id: self.case_id,
-            district: self.district,
-            created_by: self.created_by,
-            assigned_to: parse_assigned(&self.assigned_to)?,
-            status: parse_status(&self.status)?,
-            risk: parse_risk(self.risk.as_deref())?,
-            identified_at: parse_time_ms(self.identified_at)?,
-            registered: self.registered,
-            assessed: self.assessed,
-            referred: self.referred,
-            sex: parse_sex(&self.sex)?,
-            locality: self.locality,
-            open_conflicts: usize::try_from(self.open_conflicts)
-                .map_err(|_| StorageError::Corrupt("negative conflict count"))?,
-        })
-    }
+/// Reads the columns of [`PROJECTION_COLUMNS`] starting at `at`.
+pub fn projection_row(row: &Row<'_>, at: usize) -> rusqlite::Result<ProjectionRow> {
+    Ok(ProjectionRow {
+        case_id: row.get(at)?,
+        district: row.get(at + 1)?,
+        created_by: row.get(at + 2)?,
+        assigned_to: row.get(at + 3)?,
+        status: row.get(at + 4)?,
+        risk: row.get(at + 5)?,
+        identified_at: row.get(at + 6)?,
+        registered: row.get(at + 7)?,
+        assessed: row.get(at + 8)?,
+        referred: row.get(at + 9)?,
+        sex: row.get(at + 10)?,
+        locality: row.get(at + 11)?,
+        open_conflicts: row.get(at + 12)?,
+    })
 }

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::audit_log;
 use crate::audit::AuditEntry;
-use crate::storage::columns::{parse_role, role_key};
+use crate::storage::columns::{finish_user, role_key, UserRow};
 use crate::storage::{
     Device, EnrollOutcome, EnrollRefusal, IssuedCode, NewEnrollment, StorageError, User,
 };
@@ -44,19 +44,8 @@ pub fn user(conn: &mut Connection, user_id: &str) -> Result<Option<User>, Storag
     .transpose()
 }
 
-type RawUser = (String, String, String, i64);
-
-fn user_row(row: &Row<'_>) -> rusqlite::Result<RawUser> {
+fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-}
-
-fn finish_user((user_id, role, district, created_at): RawUser) -> Result<User, StorageError> {
-    Ok(User {
-        user_id,
-        role: parse_role(&role)?,
-        district,
-        created_at,
-    })
 }
 
 pub fn issue_code(
@@ -117,16 +106,7 @@ pub fn enroll(conn: &mut Connection, e: &NewEnrollment) -> Result<EnrollOutcome,
         "INSERT INTO devices (device_id, user_id, public_key, actor, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         (&e.device_id, &user.user_id, &e.public_key, &e.actor, e.now),
     )?;
-    audit_log::append(
-        &tx,
-        &AuditEntry {
-            at: e.now,
-            user_id: user.user_id.clone(),
-            device_id: e.device_id.clone(),
-            action: crate::audit::Action::Enroll,
-            subject: format!("device={}", e.device_id),
-        },
-    )?;
+    audit_log::append(&tx, &e.audit_entry(&user.user_id))?;
     tx.commit()?;
     Ok(EnrollOutcome::Enrolled(user))
 }
@@ -155,7 +135,7 @@ pub fn device(
     );
     let found = conn
         .query_row(&sql, [device_id], |row| {
-            let user: RawUser = (row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?);
+            let user: UserRow = (row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?);
             Ok((device_row(row)?, user))
         })
         .optional()?;

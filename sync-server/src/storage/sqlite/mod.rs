@@ -7,6 +7,8 @@
 
 mod audit_log;
 mod cases;
+#[cfg(test)]
+pub(crate) mod fixture;
 mod identity;
 mod migrate;
 mod pull;

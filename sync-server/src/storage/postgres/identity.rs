@@ -1,0 +1,217 @@
+//! Users, enrollment codes, devices and request nonces.
+
+use deadpool_postgres::Object;
+use tokio_postgres::Row;
+
+use super::{audit_log, violates};
+use crate::audit::AuditEntry;
+use crate::storage::columns::{finish_user, role_key, UserRow};
+use crate::storage::{
+    Device, EnrollOutcome, EnrollRefusal, IssuedCode, NewEnrollment, StorageError, User,
+};
+
+pub async fn create_user(
+    client: &mut Object,
+    user: &User,
+    audit: &AuditEntry,
+) -> Result<bool, StorageError> {
+    let tx = client.transaction().await?;
+    let inserted = tx
+        .execute(
+            "INSERT INTO users (user_id, role, district, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (user_id) DO NOTHING",
+            &[
+                &user.user_id,
+                &role_key(user.role),
+                &user.district,
+                &user.created_at,
+            ],
+        )
+        .await?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    audit_log::append(&tx, audit).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn user(client: &Object, user_id: &str) -> Result<Option<User>, StorageError> {
+    let statement = client
+        .prepare_cached("SELECT user_id, role, district, created_at FROM users WHERE user_id = $1")
+        .await?;
+    client
+        .query_opt(&statement, &[&user_id])
+        .await?
+        .map(|row| finish_user(user_row(&row, 0)?))
+        .transpose()
+}
+
+/// Reads user id, role, district and creation time starting at `at`.
+fn user_row(row: &Row, at: usize) -> Result<UserRow, tokio_postgres::Error> {
+    Ok((
+        row.try_get(at)?,
+        row.try_get(at + 1)?,
+        row.try_get(at + 2)?,
+        row.try_get(at + 3)?,
+    ))
+}
+
+pub async fn issue_code(
+    client: &mut Object,
+    code: &IssuedCode,
+    audit: &AuditEntry,
+) -> Result<(), StorageError> {
+    let tx = client.transaction().await?;
+    tx.execute(
+        "INSERT INTO enrollment_codes (code_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        &[&&code.code_hash[..], &code.user_id, &code.created_at, &code.expires_at],
+    )
+    .await?;
+    audit_log::append(&tx, audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn enroll(client: &mut Object, e: &NewEnrollment) -> Result<EnrollOutcome, StorageError> {
+    let tx = client.transaction().await?;
+    // The code's row stays locked until commit: a second enrollment with
+    // the same code waits, then finds it used.
+    let code = tx
+        .query_opt(
+            "SELECT user_id, expires_at, used_at FROM enrollment_codes WHERE code_hash = $1 FOR UPDATE",
+            &[&&e.code_hash[..]],
+        )
+        .await?;
+    let refused = |why| Ok(EnrollOutcome::Refused(why));
+    let Some(code) = code else {
+        return refused(EnrollRefusal::UnknownCode);
+    };
+    let (user_id, expires_at, used_at): (String, i64, Option<i64>) =
+        (code.try_get(0)?, code.try_get(1)?, code.try_get(2)?);
+    if used_at.is_some() {
+        return refused(EnrollRefusal::CodeUsed);
+    }
+    if expires_at <= e.now {
+        return refused(EnrollRefusal::CodeExpired);
+    }
+    let actor_taken: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM devices WHERE actor = $1)",
+            &[&e.actor],
+        )
+        .await?
+        .try_get(0)?;
+    if actor_taken {
+        return refused(EnrollRefusal::ActorTaken);
+    }
+    let user = tx
+        .query_opt(
+            "SELECT user_id, role, district, created_at FROM users WHERE user_id = $1",
+            &[&user_id],
+        )
+        .await?
+        .ok_or(StorageError::Corrupt("enrollment code of an unknown user"))
+        .and_then(|row| finish_user(user_row(&row, 0)?))?;
+    tx.execute(
+        "UPDATE enrollment_codes SET used_at = $1, device_id = $2 WHERE code_hash = $3",
+        &[&e.now, &e.device_id, &&e.code_hash[..]],
+    )
+    .await?;
+    let inserted = tx
+        .execute(
+            "INSERT INTO devices (device_id, user_id, public_key, actor, enrolled_at) VALUES ($1, $2, $3, $4, $5)",
+            &[&e.device_id, &user.user_id, &e.public_key, &e.actor, &e.now],
+        )
+        .await;
+    match inserted {
+        // Another instance enrolled a device with this actor since the
+        // check above; dropping the transaction undoes spending the code.
+        Err(error) if violates(&error, "devices_actor_key") => {
+            return refused(EnrollRefusal::ActorTaken)
+        }
+        other => other?,
+    };
+    audit_log::append(&tx, &e.audit_entry(&user.user_id)).await?;
+    tx.commit().await?;
+    Ok(EnrollOutcome::Enrolled(user))
+}
+
+const DEVICE_COLUMNS: &str =
+    "d.device_id, d.user_id, d.public_key, d.actor, d.enrolled_at, d.revoked_at";
+
+fn device_row(row: &Row) -> Result<Device, tokio_postgres::Error> {
+    Ok(Device {
+        device_id: row.try_get(0)?,
+        user_id: row.try_get(1)?,
+        public_key: row.try_get(2)?,
+        actor: row.try_get(3)?,
+        enrolled_at: row.try_get(4)?,
+        revoked_at: row.try_get(5)?,
+    })
+}
+
+pub async fn device(
+    client: &Object,
+    device_id: &str,
+) -> Result<Option<(Device, User)>, StorageError> {
+    let sql = format!(
+        "SELECT {DEVICE_COLUMNS}, u.user_id, u.role, u.district, u.created_at
+         FROM devices d JOIN users u ON u.user_id = d.user_id WHERE d.device_id = $1"
+    );
+    let statement = client.prepare_cached(&sql).await?;
+    let Some(row) = client.query_opt(&statement, &[&device_id]).await? else {
+        return Ok(None);
+    };
+    Ok(Some((device_row(&row)?, finish_user(user_row(&row, 6)?)?)))
+}
+
+pub async fn devices(client: &Object) -> Result<Vec<Device>, StorageError> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices d ORDER BY d.enrolled_at, d.device_id");
+    let rows = client.query(&sql, &[]).await?;
+    Ok(rows.iter().map(device_row).collect::<Result<_, _>>()?)
+}
+
+pub async fn revoke_device(
+    client: &mut Object,
+    device_id: &str,
+    at: i64,
+    audit: &AuditEntry,
+) -> Result<bool, StorageError> {
+    let tx = client.transaction().await?;
+    let changed = tx
+        .execute(
+            "UPDATE devices SET revoked_at = $1 WHERE device_id = $2 AND revoked_at IS NULL",
+            &[&at, &device_id],
+        )
+        .await?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    audit_log::append(&tx, audit).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn remember_nonce(
+    client: &Object,
+    device_id: &str,
+    nonce: &str,
+    at: i64,
+) -> Result<bool, StorageError> {
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO nonces (device_id, nonce, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .await?;
+    let inserted = client
+        .execute(&statement, &[&device_id, &nonce, &at])
+        .await?;
+    Ok(inserted == 1)
+}
+
+pub async fn forget_nonces(client: &Object, before: i64) -> Result<u64, StorageError> {
+    Ok(client
+        .execute("DELETE FROM nonces WHERE seen_at < $1", &[&before])
+        .await?)
+}
