@@ -244,50 +244,40 @@ impl Shared {
             let plan = *lock(&self.plan);
             plan.choose(&mut lock(&self.rng))
         };
-        let answer = match fault {
-            Fault::DropRequest => None,
-            Fault::Pass | Fault::DropResponse | Fault::CutResponse => self.forward(&request),
-            Fault::Delay => {
-                let ms = 10 + lock(&self.rng).below(60);
-                std::thread::sleep(Duration::from_millis(ms));
-                self.forward(&request)
-            }
-            Fault::Duplicate => self.forward_twice(&request),
-        };
         if fault == Fault::DropRequest {
             self.count(fault);
             return client.shutdown(Shutdown::Both);
         }
+        if fault == Fault::Delay {
+            let ms = 10 + lock(&self.rng).below(60);
+            std::thread::sleep(Duration::from_millis(ms));
+        }
+        let answer = match fault {
+            Fault::Duplicate => self.forward_twice(&request),
+            _ => self.forward(&request),
+        };
         let Some(answer) = answer else {
             self.upstream_errors.fetch_add(1, Ordering::SeqCst);
             return client.shutdown(Shutdown::Both);
         };
         let answer = answer.with_connection_close();
-        match fault {
-            Fault::DropResponse => {
-                self.count(fault);
-                client.shutdown(Shutdown::Both)
-            }
+        let bytes = answer.to_bytes();
+        let keep = match fault {
+            Fault::DropResponse => 0,
+            // Part of the body; part of the head if there is no body.
             Fault::CutResponse => {
-                // Part of the body; part of the head if there is no body.
-                let head = answer.head_bytes().len();
-                let body = answer.body.len();
-                let keep = match body {
+                let head = bytes.len() - answer.body.len();
+                match answer.body.len() {
                     0 => lock(&self.rng).below(head as u64) as usize,
-                    _ => head + lock(&self.rng).below(body as u64) as usize,
-                };
-                client.write_all(&answer.to_bytes()[..keep])?;
-                client.flush()?;
-                self.count(fault);
-                client.shutdown(Shutdown::Both)
+                    body => head + lock(&self.rng).below(body as u64) as usize,
+                }
             }
-            _ => {
-                client.write_all(&answer.to_bytes())?;
-                client.flush()?;
-                self.count(fault);
-                client.shutdown(Shutdown::Both)
-            }
-        }
+            _ => bytes.len(),
+        };
+        client.write_all(&bytes[..keep])?;
+        client.flush()?;
+        self.count(fault);
+        client.shutdown(Shutdown::Both)
     }
 
     fn count(&self, fault: Fault) {
@@ -440,18 +430,13 @@ impl Message {
         self
     }
 
-    fn head_bytes(&self) -> Vec<u8> {
+    fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
         for line in &self.head {
             bytes.extend_from_slice(line.as_bytes());
             bytes.extend_from_slice(b"\r\n");
         }
         bytes.extend_from_slice(b"\r\n");
-        bytes
-    }
-
-    fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = self.head_bytes();
         bytes.extend_from_slice(&self.body);
         bytes
     }

@@ -1,7 +1,7 @@
 //! The server is killed with SIGKILL while devices sync, again and again,
 //! and restarted on the same database. Devices keep working offline and
-//! syncing in a loop (sessions may fail while the server is down; the next
-//! one picks up). Afterwards every device converges with the server and
+//! syncing in a loop (sessions fail when the server stays down longer than
+//! their retries; the next one picks up). Afterwards every device converges with the server and
 //! nothing a device had recorded is lost.
 //!
 //! Devices reach the server through the fault proxy in pass-through mode,
@@ -19,6 +19,10 @@ use ocrotire_tests::fleet::{assert_converged, Device};
 use ocrotire_tests::server::TestServer;
 
 const KILLS: usize = 52;
+/// Every this many kills the server stays down longer than a session's
+/// retries last, so sessions fail half-way and are run again later.
+const LONG_OUTAGE_EVERY: usize = 10;
+const LONG_OUTAGE: Duration = Duration::from_millis(3_500);
 const SEED: u64 = 0x5161_c111;
 /// Small answers: sessions page, and kills also land between pages.
 const RESPONSE_BUDGET: &str = "2048";
@@ -37,9 +41,16 @@ fn devices_converge_after_the_server_is_killed_during_sync_again_and_again() {
     let config = proxy.config();
     let mut creator = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 1);
     creator.creates_cases = 8;
-    let colleague = Device::enroll(&server, "sa-2", Role::SocialAssistant, SEED + 2);
+    let mut colleague = Device::enroll(&server, "sa-2", Role::SocialAssistant, SEED + 2);
     let mut officer = Device::enroll(&server, "do-1", Role::DistrictOfficer, SEED + 3);
     officer.assigns_to = Some("sa-2".into());
+    // One case all three see, set up before the first kill.
+    let shared = creator.create_case();
+    creator.sync(&config).expect("sync");
+    officer.sync(&config).expect("sync");
+    officer.assign(&shared, "sa-2");
+    officer.sync(&config).expect("sync");
+    colleague.sync(&config).expect("sync");
     let mut devices = [creator, colleague, officer];
 
     let stop = AtomicBool::new(false);
@@ -68,7 +79,7 @@ fn devices_converge_after_the_server_is_killed_during_sync_again_and_again() {
             };
             while kills.total < KILLS {
                 // Let devices make some progress, then wait for a request.
-                std::thread::sleep(Duration::from_millis(300 + rng.below(600)));
+                std::thread::sleep(Duration::from_millis(250 + rng.below(500)));
                 let deadline = Instant::now() + Duration::from_secs(20);
                 while proxy.in_flight() == 0 {
                     assert!(Instant::now() < deadline, "no sync session in flight");
@@ -80,7 +91,11 @@ fn devices_converge_after_the_server_is_killed_during_sync_again_and_again() {
                 }
                 server.kill();
                 kills.total += 1;
-                std::thread::sleep(Duration::from_millis(rng.below(150)));
+                if kills.total.is_multiple_of(LONG_OUTAGE_EVERY) {
+                    std::thread::sleep(LONG_OUTAGE);
+                } else {
+                    std::thread::sleep(Duration::from_millis(rng.below(150)));
+                }
                 server.restart();
             }
             kills
@@ -91,6 +106,10 @@ fn devices_converge_after_the_server_is_killed_during_sync_again_and_again() {
     });
     let chaos = started.elapsed();
 
+    // Everyone renames the shared child, so a conflict is open at the end.
+    for device in devices.iter_mut() {
+        device.rename(&shared);
+    }
     // The server is up; two rounds bring everything to it and back.
     for _ in 0..2 {
         for device in devices.iter_mut() {
@@ -120,5 +139,13 @@ fn devices_converge_after_the_server_is_killed_during_sync_again_and_again() {
         sessions.iter().all(|&(ok, _, _)| ok > KILLS / 5),
         "devices made too little progress between kills"
     );
+    assert!(
+        sessions.iter().any(|&(_, failed, _)| failed > 0),
+        "no session outlasted its retries"
+    );
     assert!(converged.cases >= 3 && converged.notes >= 20);
+    assert!(
+        converged.conflicts >= 1,
+        "the last renames are an open conflict"
+    );
 }
