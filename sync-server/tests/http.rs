@@ -59,8 +59,16 @@ fn an_enrollment_code_works_once_and_expires(backend: Backend) {
         (Role::SocialAssistant, "9200")
     );
 
-    // The same code again, even for another key, is refused and stores nothing.
+    // The same device asking again (its answer was lost) gets the same
+    // device back, and nothing changes.
     let before = server.fingerprint();
+    let repeated = server.post("/v1/enroll", first.enroll_body(&code));
+    assert_eq!(repeated.status(), 200);
+    let repeated: protocol::Enrolled = protocol::decode(&repeated.bytes().unwrap()).unwrap();
+    assert_eq!(repeated, enrolled);
+    assert_eq!(server.fingerprint(), before);
+
+    // The same code again for another key is refused and stores nothing.
     let again = server.post("/v1/enroll", Device::new(2).enroll_body(&code));
     assert_eq!(again.status(), 401);
     // A code typed in lower case without dashes is the same code.

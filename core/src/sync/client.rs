@@ -80,12 +80,24 @@ pub struct SyncStatus {
 
 impl Caseload {
     /// Enrols this device with a one-time code from the district office.
+    ///
+    /// The key pair is stored before the request leaves and reused by every
+    /// later attempt, so when an answer is lost on the way the device can
+    /// ask again (with the same code or a new one) and the server
+    /// recognises it instead of calling the code used and the actor taken.
     pub fn enroll(&mut self, server: &ServerConfig, code: &str) -> Result<Enrolled, SyncError> {
-        let (pkcs8, public_key) = Signer::generate()?;
+        let pkcs8 = match self.enrolling_key()? {
+            Some(pkcs8) => pkcs8,
+            None => {
+                let pkcs8 = Signer::generate_pkcs8()?;
+                self.put_enrolling_key(&pkcs8)?;
+                pkcs8
+            }
+        };
         let request = Enroll {
             version: PROTOCOL_VERSION,
             code: code.to_string(),
-            public_key,
+            public_key: Signer::public_key(&pkcs8)?,
             actor: self.actor.to_bytes().to_vec(),
         };
         let transport = Transport::new(server)?;

@@ -12,6 +12,7 @@ use crate::caseload::{Caseload, CaseloadError};
 use crate::document::{DocError, Heads};
 
 const CREDENTIALS: &str = "sync.device";
+const ENROLLING_KEY: &str = "sync.enrolling-key";
 const STATE: &str = "sync.state";
 
 /// The device's enrolment: who it is to the server and how it signs.
@@ -51,7 +52,22 @@ impl Caseload {
         &mut self,
         credentials: &Credentials,
     ) -> Result<(), CaseloadError> {
-        self.write_setting(CREDENTIALS, credentials)
+        self.write_setting(CREDENTIALS, credentials)?;
+        self.store.delete_setting(ENROLLING_KEY)?;
+        Ok(())
+    }
+
+    /// The key pair to enrol with: the enrolled one, or the one of an
+    /// enrolment under way (kept until one succeeds).
+    pub(crate) fn enrolling_key(&self) -> Result<Option<Vec<u8>>, CaseloadError> {
+        match self.credentials()? {
+            Some(credentials) => Ok(Some(credentials.pkcs8)),
+            None => self.read_setting(ENROLLING_KEY),
+        }
+    }
+
+    pub(crate) fn put_enrolling_key(&mut self, pkcs8: &[u8]) -> Result<(), CaseloadError> {
+        self.write_setting(ENROLLING_KEY, &pkcs8)
     }
 
     pub(crate) fn sync_state(&self) -> Result<SyncState, CaseloadError> {

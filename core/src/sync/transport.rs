@@ -116,12 +116,17 @@ impl Signer {
         })
     }
 
-    /// A fresh key pair: (PKCS#8 to keep, public key to enrol).
-    pub fn generate() -> Result<(Vec<u8>, Vec<u8>), TransportError> {
+    /// A fresh key pair as PKCS#8, to keep encrypted.
+    pub fn generate_pkcs8() -> Result<Vec<u8>, TransportError> {
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
             .map_err(|_| TransportError::BadKey)?;
-        let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| TransportError::BadKey)?;
-        Ok((pkcs8.as_ref().to_vec(), key.public_key().as_ref().to_vec()))
+        Ok(pkcs8.as_ref().to_vec())
+    }
+
+    /// The public key to enrol for a kept key pair.
+    pub fn public_key(pkcs8: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let key = Ed25519KeyPair::from_pkcs8(pkcs8).map_err(|_| TransportError::BadKey)?;
+        Ok(key.public_key().as_ref().to_vec())
     }
 
     fn headers(&self, method: &str, path: &str, body: &[u8]) -> [(&'static str, String); 4] {

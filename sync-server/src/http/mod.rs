@@ -89,19 +89,18 @@ async fn enroll<S: Storage>(
     if request.code.len() > 64 {
         return Err(ApiError::BadCode);
     }
-    let device_id = ocrotire_core::ids::random_id();
     let outcome = state
         .storage
         .enroll(NewEnrollment {
             code_hash: code_hash(&request.code),
-            device_id: device_id.clone(),
+            device_id: ocrotire_core::ids::random_id(),
             public_key: request.public_key,
             actor: request.actor,
             now: crate::clock::now_ms(),
         })
         .await?;
     match outcome {
-        EnrollOutcome::Enrolled(user) => {
+        EnrollOutcome::Enrolled { user, device_id } => {
             tracing::info!(device_id, user_id = user.user_id, "device enrolled");
             wire_response(&Enrolled {
                 version: PROTOCOL_VERSION,

@@ -16,6 +16,7 @@
 mod columns;
 #[cfg(test)]
 mod conformance;
+mod enrolment;
 mod paging;
 pub mod postgres;
 mod schema;
@@ -104,7 +105,12 @@ impl NewEnrollment {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnrollOutcome {
-    Enrolled(User),
+    /// Enrolled now, or earlier (the same device asking again after its
+    /// answer was lost): `device_id` is the device's id either way.
+    Enrolled {
+        user: User,
+        device_id: String,
+    },
     Refused(EnrollRefusal),
 }
 
@@ -210,7 +216,9 @@ pub trait Storage: Clone + Send + Sync + 'static {
         audit: AuditEntry,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
-    /// Spends a code and creates the device, audited, in one transaction.
+    /// Spends a code and creates the device, audited, in one transaction,
+    /// or repeats an earlier enrolment of the same device (see
+    /// [`enrolment`]).
     fn enroll(
         &self,
         enrollment: NewEnrollment,

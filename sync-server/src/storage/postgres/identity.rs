@@ -6,6 +6,7 @@ use tokio_postgres::Row;
 use super::{audit_log, violates};
 use crate::audit::AuditEntry;
 use crate::storage::columns::{finish_user, role_key, UserRow};
+use crate::storage::enrolment::{self, EnrolmentStep, StoredCode};
 use crate::storage::{
     Device, EnrollOutcome, EnrollRefusal, IssuedCode, NewEnrollment, StorageError, User,
 };
@@ -76,65 +77,68 @@ pub async fn issue_code(
 pub async fn enroll(client: &mut Object, e: &NewEnrollment) -> Result<EnrollOutcome, StorageError> {
     let tx = client.transaction().await?;
     // The code's row stays locked until commit: a second enrollment with
-    // the same code waits, then finds it used.
+    // the same code waits, then finds it used (and by whom).
     let code = tx
         .query_opt(
-            "SELECT user_id, expires_at, used_at FROM enrollment_codes WHERE code_hash = $1 FOR UPDATE",
+            "SELECT user_id, expires_at, CASE WHEN used_at IS NULL THEN NULL ELSE device_id END
+             FROM enrollment_codes WHERE code_hash = $1 FOR UPDATE",
             &[&&e.code_hash[..]],
         )
         .await?;
-    let refused = |why| Ok(EnrollOutcome::Refused(why));
     let Some(code) = code else {
-        return refused(EnrollRefusal::UnknownCode);
+        return Ok(EnrollOutcome::Refused(EnrollRefusal::UnknownCode));
     };
-    let (user_id, expires_at, used_at): (String, i64, Option<i64>) =
-        (code.try_get(0)?, code.try_get(1)?, code.try_get(2)?);
-    if used_at.is_some() {
-        return refused(EnrollRefusal::CodeUsed);
-    }
-    if expires_at <= e.now {
-        return refused(EnrollRefusal::CodeExpired);
-    }
-    let actor_taken: bool = tx
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM devices WHERE actor = $1)",
+    let code = StoredCode {
+        user_id: code.try_get(0)?,
+        expires_at: code.try_get(1)?,
+        used_by: code.try_get(2)?,
+    };
+    let holder = tx
+        .query_opt(
+            &format!("SELECT {DEVICE_COLUMNS} FROM devices d WHERE d.actor = $1"),
             &[&e.actor],
         )
         .await?
-        .try_get(0)?;
-    if actor_taken {
-        return refused(EnrollRefusal::ActorTaken);
-    }
+        .map(|row| device_row(&row))
+        .transpose()?;
+    let device_id = match enrolment::decide(&code, holder.as_ref(), e) {
+        EnrolmentStep::Refuse(refusal) => return Ok(EnrollOutcome::Refused(refusal)),
+        EnrolmentStep::Repeat { device_id } => device_id,
+        EnrolmentStep::Create => {
+            tx.execute(
+                "UPDATE enrollment_codes SET used_at = $1, device_id = $2 WHERE code_hash = $3",
+                &[&e.now, &e.device_id, &&e.code_hash[..]],
+            )
+            .await?;
+            let inserted = tx
+                .execute(
+                    "INSERT INTO devices (device_id, user_id, public_key, actor, enrolled_at) VALUES ($1, $2, $3, $4, $5)",
+                    &[&e.device_id, &code.user_id, &e.public_key, &e.actor, &e.now],
+                )
+                .await;
+            match inserted {
+                // Another instance enrolled a device with this actor since
+                // the lookup above; dropping the transaction undoes
+                // spending the code.
+                Err(error) if violates(&error, "devices_actor_key") => {
+                    return Ok(EnrollOutcome::Refused(EnrollRefusal::ActorTaken))
+                }
+                other => other?,
+            };
+            audit_log::append(&tx, &e.audit_entry(&code.user_id)).await?;
+            e.device_id.clone()
+        }
+    };
     let user = tx
         .query_opt(
             "SELECT user_id, role, district, created_at FROM users WHERE user_id = $1",
-            &[&user_id],
+            &[&code.user_id],
         )
         .await?
         .ok_or(StorageError::Corrupt("enrollment code of an unknown user"))
         .and_then(|row| finish_user(user_row(&row, 0)?))?;
-    tx.execute(
-        "UPDATE enrollment_codes SET used_at = $1, device_id = $2 WHERE code_hash = $3",
-        &[&e.now, &e.device_id, &&e.code_hash[..]],
-    )
-    .await?;
-    let inserted = tx
-        .execute(
-            "INSERT INTO devices (device_id, user_id, public_key, actor, enrolled_at) VALUES ($1, $2, $3, $4, $5)",
-            &[&e.device_id, &user.user_id, &e.public_key, &e.actor, &e.now],
-        )
-        .await;
-    match inserted {
-        // Another instance enrolled a device with this actor since the
-        // check above; dropping the transaction undoes spending the code.
-        Err(error) if violates(&error, "devices_actor_key") => {
-            return refused(EnrollRefusal::ActorTaken)
-        }
-        other => other?,
-    };
-    audit_log::append(&tx, &e.audit_entry(&user.user_id)).await?;
     tx.commit().await?;
-    Ok(EnrollOutcome::Enrolled(user))
+    Ok(EnrollOutcome::Enrolled { user, device_id })
 }
 
 const DEVICE_COLUMNS: &str =

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 use super::audit_log;
 use crate::audit::AuditEntry;
 use crate::storage::columns::{finish_user, role_key, UserRow};
+use crate::storage::enrolment::{self, EnrolmentStep, StoredCode};
 use crate::storage::{
     Device, EnrollOutcome, EnrollRefusal, IssuedCode, NewEnrollment, StorageError, User,
 };
@@ -65,50 +66,56 @@ pub fn issue_code(
 
 pub fn enroll(conn: &mut Connection, e: &NewEnrollment) -> Result<EnrollOutcome, StorageError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let code: Option<(String, i64, Option<i64>)> = tx
+    let code = tx
         .query_row(
-            "SELECT user_id, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?1",
+            "SELECT user_id, expires_at, CASE WHEN used_at IS NULL THEN NULL ELSE device_id END
+             FROM enrollment_codes WHERE code_hash = ?1",
             [&e.code_hash[..]],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            |row| {
+                Ok(StoredCode {
+                    user_id: row.get(0)?,
+                    expires_at: row.get(1)?,
+                    used_by: row.get(2)?,
+                })
+            },
         )
         .optional()?;
-    let refused = |why| Ok(EnrollOutcome::Refused(why));
-    let Some((user_id, expires_at, used_at)) = code else {
-        return refused(EnrollRefusal::UnknownCode);
+    let Some(code) = code else {
+        return Ok(EnrollOutcome::Refused(EnrollRefusal::UnknownCode));
     };
-    if used_at.is_some() {
-        return refused(EnrollRefusal::CodeUsed);
-    }
-    if expires_at <= e.now {
-        return refused(EnrollRefusal::CodeExpired);
-    }
-    let actor_taken: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM devices WHERE actor = ?1)",
-        [&e.actor],
-        |row| row.get(0),
-    )?;
-    if actor_taken {
-        return refused(EnrollRefusal::ActorTaken);
-    }
+    let holder = tx
+        .query_row(
+            &format!("SELECT {DEVICE_COLUMNS} FROM devices d WHERE d.actor = ?1"),
+            [&e.actor],
+            device_row,
+        )
+        .optional()?;
+    let device_id = match enrolment::decide(&code, holder.as_ref(), e) {
+        EnrolmentStep::Refuse(refusal) => return Ok(EnrollOutcome::Refused(refusal)),
+        EnrolmentStep::Repeat { device_id } => device_id,
+        EnrolmentStep::Create => {
+            tx.execute(
+                "UPDATE enrollment_codes SET used_at = ?1, device_id = ?2 WHERE code_hash = ?3",
+                (e.now, &e.device_id, &e.code_hash[..]),
+            )?;
+            tx.execute(
+                "INSERT INTO devices (device_id, user_id, public_key, actor, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                (&e.device_id, &code.user_id, &e.public_key, &e.actor, e.now),
+            )?;
+            audit_log::append(&tx, &e.audit_entry(&code.user_id))?;
+            e.device_id.clone()
+        }
+    };
     let user = tx
         .query_row(
             "SELECT user_id, role, district, created_at FROM users WHERE user_id = ?1",
-            [&user_id],
+            [&code.user_id],
             user_row,
         )
         .map_err(|_| StorageError::Corrupt("enrollment code of an unknown user"))
         .and_then(finish_user)?;
-    tx.execute(
-        "UPDATE enrollment_codes SET used_at = ?1, device_id = ?2 WHERE code_hash = ?3",
-        (e.now, &e.device_id, &e.code_hash[..]),
-    )?;
-    tx.execute(
-        "INSERT INTO devices (device_id, user_id, public_key, actor, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        (&e.device_id, &user.user_id, &e.public_key, &e.actor, e.now),
-    )?;
-    audit_log::append(&tx, &e.audit_entry(&user.user_id))?;
     tx.commit()?;
-    Ok(EnrollOutcome::Enrolled(user))
+    Ok(EnrollOutcome::Enrolled { user, device_id })
 }
 
 const DEVICE_COLUMNS: &str =
