@@ -78,8 +78,10 @@ pub struct ServeArgs {
     /// Largest request body accepted; larger ones get 413.
     #[arg(long, env = "OCROTIRE_MAX_BODY_BYTES", default_value_t = 16 * MIB)]
     pub max_body_bytes: usize,
-    /// Bytes of documents and changes per sync answer before paging.
-    #[arg(long, env = "OCROTIRE_RESPONSE_BUDGET_BYTES", default_value_t = 8 * MIB)]
+    /// Plain bytes of documents and changes per sync answer before paging
+    /// (compressed on the wire to a third or less). At most 32 MiB, so
+    /// that a device can always decode it.
+    #[arg(long, env = "OCROTIRE_RESPONSE_BUDGET_BYTES", default_value_t = 32 * MIB)]
     pub response_budget_bytes: usize,
     /// Status notes per sync answer (mediators).
     #[arg(long, env = "OCROTIRE_MAX_STATUSES", default_value_t = 10_000)]
@@ -155,7 +157,14 @@ pub enum CliError {
     Admin(#[from] AdminError),
     #[error("the storage worker stopped unexpectedly")]
     Worker,
+    #[error("--response-budget-bytes may be at most {max}")]
+    ResponseBudget { max: usize },
 }
+
+/// Half of what a device decodes at most, leaving room for the one item
+/// a page always takes whatever its size.
+pub const MAX_RESPONSE_BUDGET_BYTES: usize =
+    (ocrotire_core::sync::protocol::MAX_DECODED_BYTES / 2) as usize;
 
 /// The opened database, whichever backend the command line named.
 pub enum Opened {
@@ -206,6 +215,11 @@ pub async fn run(command: Command) -> Result<(), CliError> {
 const ADMIN_POOL_SIZE: usize = 1;
 
 async fn serve<S: Storage>(storage: S, args: ServeArgs) -> Result<(), CliError> {
+    if args.response_budget_bytes > MAX_RESPONSE_BUDGET_BYTES {
+        return Err(CliError::ResponseBudget {
+            max: MAX_RESPONSE_BUDGET_BYTES,
+        });
+    }
     let tls = match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => Some(Tls { cert, key }),
         _ => None,

@@ -11,7 +11,8 @@ use ocrotire_core::caseload::{Caseload, Identity};
 use ocrotire_core::document::Heads;
 use ocrotire_core::model::Role;
 use ocrotire_core::store::StoreConfig;
-use ocrotire_core::sync::{ServerConfig, SyncError, SyncReport, MAX_PUSH_BYTES};
+use ocrotire_core::sync::protocol::RefusalReason;
+use ocrotire_core::sync::{ServerConfig, SyncError, SyncReport};
 use ocrotire_tests::fault_proxy::{Fault, FaultPlan, FaultProxy, Rng};
 use ocrotire_tests::fleet::{assert_converged, Device, DISTRICT};
 use ocrotire_tests::server::TestServer;
@@ -161,13 +162,16 @@ fn sync_through_a_faulty_network_converges_and_applies_nothing_twice() {
     );
 }
 
-/// A backlog larger than one request travels in several; the answer to the
-/// first brings others' changes to a case that is still waiting in a later
-/// request. That case must keep syncing afterwards (the server takes only a
-/// device's own changes, so a device must never resend others').
+/// A backlog larger than the server's body limit travels in several
+/// requests (the client halves a batch the server answers 413). The answer to
+/// the first request brings others' changes to a case that is still
+/// waiting in a later one. That case must keep syncing afterwards (the
+/// server takes only a device's own changes, so a device must never resend
+/// others').
 #[test]
 fn a_push_split_over_several_requests_strands_no_case() {
-    let server = TestServer::start();
+    const BODY_LIMIT: usize = 256 * 1024;
+    let server = TestServer::start_with(&["--max-body-bytes", &BODY_LIMIT.to_string()]);
     let proxy = FaultProxy::start(server.addr(), SEED, FaultPlan::PASS_THROUGH);
     let config = proxy.config();
     let mut assistant = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 4);
@@ -187,18 +191,12 @@ fn a_push_split_over_several_requests_strands_no_case() {
     assistant.add_note(&shared);
     let mut rng = Rng::new(SEED);
     let mut backlog = 0;
-    while backlog < MAX_PUSH_BYTES + MAX_PUSH_BYTES / 4 {
+    while backlog < 4 * BODY_LIMIT {
         let case_id = assistant.create_case();
         if case_id > shared {
             continue;
         }
-        for _ in 0..40 {
-            // Random CJK text barely compresses: about 7 KB a note.
-            let text: String = (0..4_000)
-                .map(|_| char::from_u32(0x4e00 + rng.below(0x5000) as u32).unwrap_or('x'))
-                .collect();
-            assistant.add_note_text(&case_id, &text);
-        }
+        long_notes(&mut assistant, &case_id, 15, &mut rng);
         backlog += assistant
             .caseload
             .changes_since(&case_id, &Heads::default())
@@ -206,8 +204,8 @@ fn a_push_split_over_several_requests_strands_no_case() {
             .len();
     }
     let report = assistant.sync(&config).expect("sync");
-    assert!(report.progress.round_trips >= 2, "the push was not split");
-    assert!(report.refused.is_empty());
+    assert!(report.progress.round_trips >= 3, "the push was not split");
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
 
     // Both keep working on the shared case.
     assistant.add_note(&shared);
@@ -224,6 +222,49 @@ fn a_push_split_over_several_requests_strands_no_case() {
         }
     }
     assert_converged(&server.db, &[&assistant, &officer]);
+}
+
+/// Notes of random CJK text, which barely compresses: about 7 KB each on
+/// the wire.
+fn long_notes(device: &mut Device, case_id: &str, notes: usize, rng: &mut Rng) {
+    for _ in 0..notes {
+        let text: String = (0..4_000)
+            .map(|_| char::from_u32(0x4e00 + rng.below(0x5000) as u32).unwrap_or('x'))
+            .collect();
+        device.add_note_text(case_id, &text);
+    }
+}
+
+/// A case too large for the server's body limit even alone is refused on
+/// the device, kept there and shown; the rest of the outbox goes through.
+#[test]
+fn a_case_too_large_for_any_request_is_refused_and_kept() {
+    let server = TestServer::start_with(&["--max-body-bytes", "131072"]);
+    let config = server.config();
+    let mut assistant = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 6);
+    let small = assistant.create_case();
+    let huge = assistant.create_case();
+    long_notes(&mut assistant, &huge, 30, &mut Rng::new(SEED));
+    let report = assistant.sync(&config).expect("sync");
+    let refused: Vec<_> = report
+        .refused
+        .iter()
+        .map(|r| (&r.case_id, r.reason))
+        .collect();
+    assert_eq!(refused, [(&huge, RefusalReason::TooLarge)]);
+    assert_eq!(report.accepted, [small]);
+    let status = assistant.caseload.sync_status().expect("status");
+    assert_eq!(status.refused.len(), 1);
+    assert_eq!(status.refused[0].0, huge);
+    assert_eq!(status.pending_cases, 1);
+    assert!(
+        assistant.caseload.case(&huge).is_ok(),
+        "the huge case stays"
+    );
+    // Every later session tries it again, in case the limit was raised.
+    let again = assistant.sync(&config).expect("sync");
+    assert_eq!(again.refused.len(), 1);
+    assert!(again.accepted.is_empty());
 }
 
 /// A device whose enrolment answer was lost on the way (the server took

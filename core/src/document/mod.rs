@@ -147,6 +147,14 @@ impl CaseDoc {
         self.doc.save()
     }
 
+    /// The whole document without Automerge's own column compression: what
+    /// a server keeps and sends, because sync deflates whole answers across
+    /// documents, which shares far more between them (docs/PERFORMANCE.md:
+    /// less than half the bytes of compressed documents).
+    pub fn save_uncompressed(&self) -> Vec<u8> {
+        self.doc.save_nocompress()
+    }
+
     pub fn heads(&self) -> Heads {
         Heads(self.doc.get_heads())
     }

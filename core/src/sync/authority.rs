@@ -87,7 +87,7 @@ pub fn accept_push(
     if !role_may_change(writer.role, before.as_ref(), &after) {
         return Err(RefusalReason::RoleForbidsChange);
     }
-    let saved = doc.save();
+    let saved = doc.save_uncompressed();
     if saved.len() > crate::store::MAX_DOC_LEN {
         return Err(RefusalReason::TooLarge);
     }

@@ -9,17 +9,18 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::protocol::{
-    self, Enroll, Enrolled, Push, Refusal, Revoked, SyncRequest, SyncResponse, WireError,
-    PROTOCOL_VERSION,
+    self, Enroll, Enrolled, Push, Refusal, RefusalReason, Revoked, SyncRequest, SyncResponse,
+    WireError, PROTOCOL_VERSION,
 };
 use super::state::{Credentials, RefusedPush};
 use super::transport::{Answer, ServerConfig, Signer, Transport, TransportError};
 use crate::caseload::{Caseload, CaseloadError};
 use crate::document::Heads;
 
-/// Push budget per request, under the server's body limit; a larger outbox
-/// travels in several requests.
-pub const MAX_PUSH_BYTES: usize = 4 * 1024 * 1024;
+/// Plain change bytes per push request, under the server's decoded-size
+/// bound. Requests are compressed (a third of this or less on the wire);
+/// one that is still over the server's body limit is split further.
+pub const MAX_PUSH_BYTES: usize = 32 * 1024 * 1024;
 const ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 /// A session stops paging after this many rounds (a misbehaving server
@@ -129,23 +130,42 @@ impl Caseload {
         let mut report = SyncReport::default();
         let mut outbox = self.outbox()?;
         let session_seq = self.current_seq()?;
+        let mut budget = MAX_PUSH_BYTES;
         for _ in 0..MAX_ROUNDS {
-            let push = take_batch(&mut outbox);
-            let pushed: Vec<(String, Heads)> = push
-                .iter()
-                .map(|p| (p.case_id.clone(), Heads::from_bytes(&p.heads)))
-                .collect();
             let mut state = self.sync_state()?;
+            let batch = take_batch(&mut outbox, budget);
             let request = SyncRequest {
                 version: PROTOCOL_VERSION,
                 cursor: state.cursor,
-                push,
+                push: batch,
             };
             let body = protocol::encode(&request)?;
+            let batch = request.push;
+            let too_large = body.len() > server.max_request_bytes;
+            if too_large && batch.len() > 1 {
+                budget = put_back_half(batch, &mut outbox);
+                continue;
+            }
             report.progress.bytes_sent += body.len();
-            report.progress.cases_sent += pushed.len();
-            let answer = self.round_trip(&transport, &signer, body)?;
+            let answer = match self.round_trip(&transport, &signer, body) {
+                Err(SyncError::Status(413)) if batch.len() > 1 => {
+                    report.progress.round_trips += 1;
+                    budget = put_back_half(batch, &mut outbox);
+                    continue;
+                }
+                Err(SyncError::Status(413)) => {
+                    report.progress.round_trips += 1;
+                    self.refuse_locally(batch, RefusalReason::TooLarge, &mut report)?;
+                    continue;
+                }
+                answer => answer?,
+            };
+            let pushed: Vec<(String, Heads)> = batch
+                .iter()
+                .map(|p| (p.case_id.clone(), Heads::from_bytes(&p.heads)))
+                .collect();
             report.progress.round_trips += 1;
+            report.progress.cases_sent += pushed.len();
             report.progress.bytes_received += answer.body.len();
             let response: SyncResponse = protocol::decode(&answer.body)?;
             self.store_response(&response, &pushed, &mut report)?;
@@ -179,6 +199,32 @@ impl Caseload {
             }
         }
         Err(SyncError::Status(508))
+    }
+
+    /// Records a refusal decided on the device (a case too large for the
+    /// server's body limit even alone): kept and shown like the server's.
+    fn refuse_locally(
+        &mut self,
+        batch: Vec<Push>,
+        reason: RefusalReason,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let mut state = self.sync_state()?;
+        for push in batch {
+            state.refused.insert(
+                push.case_id.clone(),
+                RefusedPush {
+                    reason,
+                    at: Utc::now(),
+                },
+            );
+            report.refused.push(Refusal {
+                case_id: push.case_id,
+                reason,
+            });
+        }
+        self.put_sync_state(&state)?;
+        Ok(())
     }
 
     /// What is waiting, without contacting the server.
@@ -337,17 +383,25 @@ impl Caseload {
     }
 }
 
-/// Takes pushes from the front of the outbox up to the request budget
+/// Takes pushes from the front of the outbox up to `budget` plain bytes
 /// (always at least one, so an oversized case is still attempted alone).
-fn take_batch(outbox: &mut Vec<Push>) -> Vec<Push> {
+fn take_batch(outbox: &mut Vec<Push>, budget: usize) -> Vec<Push> {
     let mut size = 0;
     let mut count = 0;
     for push in outbox.iter() {
-        if count > 0 && size + push.changes.len() > MAX_PUSH_BYTES {
+        if count > 0 && size + push.changes.len() > budget {
             break;
         }
         size += push.changes.len();
         count += 1;
     }
     outbox.drain(..count).collect()
+}
+
+/// A batch too large for the server goes back to the front of the outbox;
+/// returns the budget that takes about half of it next time.
+fn put_back_half(batch: Vec<Push>, outbox: &mut Vec<Push>) -> usize {
+    let size: usize = batch.iter().map(|p| p.changes.len()).sum();
+    outbox.splice(0..0, batch);
+    (size / 2).max(1)
 }

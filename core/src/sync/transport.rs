@@ -18,7 +18,14 @@ pub struct ServerConfig {
     /// PEM of a certificate authority to trust besides the system's.
     pub root_certificate_pem: Option<Vec<u8>>,
     pub timeout: Duration,
+    /// The server's limit on a request body (its `--max-body-bytes`): the
+    /// client splits pushes to stay under it, and halves a batch the server
+    /// still answers with 413.
+    pub max_request_bytes: usize,
 }
+
+/// The server's default body limit.
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
 impl ServerConfig {
     pub fn new(url: impl Into<String>) -> ServerConfig {
@@ -26,6 +33,7 @@ impl ServerConfig {
             url: url.into(),
             root_certificate_pem: None,
             timeout: Duration::from_secs(30),
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
         }
     }
 }

@@ -49,6 +49,9 @@ pub trait Fixture {
     /// A change at `seq` whose bytes are `[{seq}]`; the counter follows.
     async fn insert_change(&self, seq: i64, case_id: &str, device: &str);
     async fn insert_visibility(&self, user: &str, case_id: &str, since_seq: i64);
+    /// Records that the case's first change was `seq`, sent by `device`
+    /// (cases are otherwise inserted as created before every cursor).
+    async fn mark_created(&self, case_id: &str, seq: i64, device: &str);
     async fn insert_removal(&self, user: &str, case_id: &str, at_seq: i64);
     /// The case ids the backend's SQL visibility predicate lets `user` with
     /// `role` in district 9200 see (`None` for roles without documents).
@@ -84,6 +87,7 @@ on_every_backend!(
     instances_starting_together_on_a_fresh_database_migrate_once,
     the_sql_predicate_agrees_with_may_see,
     pages_interleave_changes_and_whole_documents_by_sequence,
+    cases_created_after_the_cursor_by_others_arrive_whole,
     removals_are_sent_only_for_cases_no_longer_visible,
     mediators_get_statuses_of_their_own_cases_only,
     concurrent_writers_on_two_instances_number_in_commit_order,
@@ -245,6 +249,67 @@ async fn pages_interleave_changes_and_whole_documents_by_sequence(f: impl Fixtur
         }]
     );
     assert_eq!(later.cursor, 5);
+}
+
+async fn cases_created_after_the_cursor_by_others_arrive_whole(f: impl Fixture) {
+    f.insert_case("c1", "9200", "o", &[], 2).await;
+    f.insert_case("c2", "9200", "o", &[], 4).await;
+    f.insert_case("c3", "9200", "o", &[], 5).await;
+    f.insert_change(1, "c1", "other").await;
+    f.insert_change(2, "c1", "other").await;
+    f.insert_change(3, "c2", "dev").await;
+    f.insert_change(4, "c2", "other").await;
+    f.insert_change(5, "c3", "other").await;
+    f.mark_created("c1", 1, "other").await;
+    f.mark_created("c2", 3, "dev").await;
+    let storage = f.storage();
+    let pull = |cursor, budget| storage.pull(query(Role::DistrictOfficer, "off", cursor, budget));
+    let pulled = |batch: &PullBatch| -> Vec<(String, Vec<u8>)> {
+        batch
+            .pulls
+            .iter()
+            .map(|p| (p.case_id.clone(), p.changes.clone()))
+            .collect()
+    };
+    let pair = |id: &str, bytes: &[u8]| (id.to_string(), bytes.to_vec());
+
+    // A new device: c1 whole; c2 was created by this device, so only the
+    // others' change; c3 predates every cursor (inserted so).
+    let first = pull(0, 1 << 20).await.unwrap();
+    assert_eq!(
+        pulled(&first),
+        [
+            pair("c1", b"doc-c1"),
+            pair("c2", b"[4]"),
+            pair("c3", b"[5]")
+        ]
+    );
+    // Once the cursor passed its creation, c1 travels as changes.
+    let later = pull(1, 1 << 20).await.unwrap();
+    assert_eq!(
+        pulled(&later),
+        [pair("c1", b"[2]"), pair("c2", b"[4]"), pair("c3", b"[5]")]
+    );
+    // Paged one item at a time, the whole document stands at c1's first
+    // change, and its later change is not sent again.
+    let mut pages = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let page = pull(cursor, 1).await.unwrap();
+        pages.push((pulled(&page), page.cursor));
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(
+        pages,
+        [
+            (vec![pair("c1", b"doc-c1")], 3),
+            (vec![pair("c2", b"[4]")], 4),
+            (vec![pair("c3", b"[5]")], 5),
+        ]
+    );
 }
 
 async fn removals_are_sent_only_for_cases_no_longer_visible(f: impl Fixture) {

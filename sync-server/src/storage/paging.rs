@@ -1,14 +1,19 @@
 //! How one pull page is assembled, the same for every backend; a backend
 //! only runs the queries and feeds their rows in.
 //!
-//! Items are taken in sequence order: each change at its own number, each
-//! case that became visible to the reader as its whole document at the
-//! number of that event (its changes are then not sent one by one). Paging
+//! Items are taken in sequence order: each change at its own number, and
+//! some cases as their whole document instead of change by change: a case
+//! that became visible to the reader after the cursor (at the number of
+//! that event), and a case created after the cursor by another device (at
+//! the number of its first change), because one document, compressed with
+//! the rest of the answer, is smaller than its history of changes. A case
+//! sent whole may also carry changes above the page's cursor; the next
+//! page sends those again, which a device applies as a no-op. Paging
 //! stops before the item that would exceed the budget, and the cursor
 //! becomes the number just below it: everything up to there that the reader
 //! may see is in the page.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ocrotire_core::sync::protocol::{CaseStatusNote, Pull};
 
@@ -54,8 +59,13 @@ pub struct Page {
 }
 
 impl Page {
+    /// `whole` may name a case twice (created and made visible after the
+    /// cursor); it is sent once, at its earlier number.
     pub fn new(budget_bytes: usize, mut whole: Vec<(i64, String)>) -> Page {
-        whole.sort_unstable_by(|a, b| b.cmp(a));
+        whole.sort_unstable();
+        let mut seen = HashSet::new();
+        whole.retain(|(_, case_id)| seen.insert(case_id.clone()));
+        whole.reverse();
         Page {
             whole,
             pager: Pager {

@@ -45,7 +45,14 @@ pub async fn apply_push(
         return Ok(PushOutcome::Unchanged);
     }
     let (first_seq, last_seq) = next_seqs(&tx, decision.fresh.len()).await?;
-    write_document(&tx, case_id, &decision, last_seq).await?;
+    write_document(
+        &tx,
+        case_id,
+        &decision,
+        origin_device,
+        (first_seq, last_seq),
+    )
+    .await?;
     let seqs: Vec<i64> = (first_seq..=last_seq).collect();
     let hashes: Vec<&[u8]> = decision.fresh.iter().map(|c| &c.hash[..]).collect();
     let bytes: Vec<&[u8]> = decision.fresh.iter().map(|c| &c.bytes[..]).collect();
@@ -90,18 +97,22 @@ async fn next_seqs(tx: &Transaction<'_>, count: usize) -> Result<(i64, i64), Sto
     Ok((last - count + 1, last))
 }
 
+/// Upserts the document and its projection; `created_seq` and
+/// `created_device` are set by the first push only.
 async fn write_document(
     tx: &Transaction<'_>,
     case_id: &str,
     decision: &Decision,
-    seq: i64,
+    origin_device: &str,
+    (first_seq, last_seq): (i64, i64),
 ) -> Result<(), StorageError> {
     let p = ProjectionColumns::of(&decision.projection);
     let upsert = tx
         .prepare_cached(
             "INSERT INTO documents (case_id, doc, district, created_by, assigned_to, status, risk, identified_at,
-                                    registered, assessed, referred, sex, locality, open_conflicts, updated_seq)
-             VALUES ($1, $2, $3, $4, $5::TEXT::JSONB, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                    registered, assessed, referred, sex, locality, open_conflicts, updated_seq,
+                                    created_seq, created_device)
+             VALUES ($1, $2, $3, $4, $5::TEXT::JSONB, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
              ON CONFLICT (case_id) DO UPDATE SET
                  doc = excluded.doc, district = excluded.district, created_by = excluded.created_by,
                  assigned_to = excluded.assigned_to, status = excluded.status, risk = excluded.risk,
@@ -128,7 +139,9 @@ async fn write_document(
             &p.sex,
             &p.locality,
             &p.open_conflicts,
-            &seq,
+            &last_seq,
+            &first_seq,
+            &origin_device,
         ],
     )
     .await?;

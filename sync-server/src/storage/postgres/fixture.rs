@@ -92,7 +92,7 @@ impl Fixture for PgFixture {
     ) {
         let assigned: Vec<String> = assigned.iter().map(|s| s.to_string()).collect();
         self.execute(
-            "INSERT INTO documents VALUES ($1, $2, $3, $4, $5::TEXT::JSONB, 'open', NULL, 0, false, false, false, 'female', 'x', 0, $6)",
+            "INSERT INTO documents VALUES ($1, $2, $3, $4, $5::TEXT::JSONB, 'open', NULL, 0, false, false, false, 'female', 'x', 0, $6, 0, '')",
             &[&id, &format!("doc-{id}").into_bytes(), &district, &creator, &assigned_json(&assigned), &seq],
         )
         .await;
@@ -121,6 +121,14 @@ impl Fixture for PgFixture {
         self.execute(
             "INSERT INTO visibility VALUES ($1, $2, $3)",
             &[&user, &case_id, &since_seq],
+        )
+        .await;
+    }
+
+    async fn mark_created(&self, case_id: &str, seq: i64, device: &str) {
+        self.execute(
+            "UPDATE documents SET created_seq = $2, created_device = $3 WHERE case_id = $1",
+            &[&case_id, &seq, &device],
         )
         .await;
     }

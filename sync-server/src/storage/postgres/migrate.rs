@@ -10,7 +10,10 @@ use tokio_postgres::{Client, Config, NoTls};
 use crate::storage::{schema, StorageError};
 
 /// `(version, SQL)`, in order. Never edit a released step: add one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_initial.sql")),
+    (2, include_str!("../migrations/postgres/0002_created.sql")),
+];
 
 /// The advisory lock key of migrations ("ocrotire" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6f63_726f_7469_7265;

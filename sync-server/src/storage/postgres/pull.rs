@@ -61,19 +61,28 @@ async fn documents_page(
 ) -> Result<PullBatch, StorageError> {
     let cursor = seq_i64(query.cursor);
     let reader = &query.reader;
-    // Cases that became visible after the cursor: few, so listed up front;
-    // their documents are read only when their turn comes.
+    // Cases sent whole (see `paging`): listed up front, their documents
+    // read only when their turn comes.
     let whole: Vec<(i64, String)> = {
         let sql = format!(
             "SELECT v.since_seq, v.case_id FROM visibility v JOIN documents d ON d.case_id = v.case_id
              WHERE v.user_id = $1 AND v.since_seq > $3 AND v.since_seq <= $4 AND ({visible})
-             ORDER BY v.since_seq DESC"
+             UNION ALL
+             SELECT d.created_seq, d.case_id FROM documents d
+             WHERE d.created_seq > $3 AND d.created_seq <= $4 AND d.created_device <> $5
+               AND ({visible})"
         );
         let statement = tx.prepare_cached(&sql).await?;
         let rows = tx
             .query(
                 &statement,
-                &[&reader.user_id, &reader.district, &cursor, &high],
+                &[
+                    &reader.user_id,
+                    &reader.district,
+                    &cursor,
+                    &high,
+                    &reader.device_id,
+                ],
             )
             .await?;
         rows.iter()
@@ -84,6 +93,7 @@ async fn documents_page(
     let changes_sql = format!(
         "SELECT c.seq, c.case_id, c.bytes FROM changes c JOIN documents d ON d.case_id = c.case_id
          WHERE c.seq > $3 AND c.seq <= $4 AND c.origin_device <> $5 AND ({visible})
+           AND NOT (d.created_seq > $3 AND d.created_device <> $5)
            AND NOT EXISTS (SELECT 1 FROM visibility v
                            WHERE v.user_id = $1 AND v.case_id = c.case_id AND v.since_seq > $3)
          ORDER BY c.seq"

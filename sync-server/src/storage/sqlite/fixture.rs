@@ -83,7 +83,7 @@ impl Fixture for SqliteFixture {
         let assigned: Vec<String> = assigned.iter().map(|s| s.to_string()).collect();
         self.raw()
             .execute(
-                "INSERT INTO documents VALUES (?1, ?2, ?3, ?4, ?5, 'open', NULL, 0, 0, 0, 0, 'female', 'x', 0, ?6)",
+                "INSERT INTO documents VALUES (?1, ?2, ?3, ?4, ?5, 'open', NULL, 0, 0, 0, 0, 'female', 'x', 0, ?6, 0, '')",
                 (id, format!("doc-{id}").into_bytes(), district, creator, assigned_json(&assigned), seq),
             )
             .unwrap();
@@ -111,6 +111,15 @@ impl Fixture for SqliteFixture {
             .execute(
                 "INSERT INTO visibility VALUES (?1, ?2, ?3)",
                 (user, case_id, since_seq),
+            )
+            .unwrap();
+    }
+
+    async fn mark_created(&self, case_id: &str, seq: i64, device: &str) {
+        self.raw()
+            .execute(
+                "UPDATE documents SET created_seq = ?2, created_device = ?3 WHERE case_id = ?1",
+                (case_id, seq, device),
             )
             .unwrap();
     }

@@ -8,7 +8,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::storage::{schema, StorageError};
 
 /// `(version, SQL)`, in order. Never edit a released step: add one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_initial.sql")),
+    (2, include_str!("../migrations/sqlite/0002_created.sql")),
+];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
     conn.execute_batch(

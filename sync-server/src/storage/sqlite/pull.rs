@@ -47,25 +47,32 @@ fn documents_page(
 ) -> Result<PullBatch, StorageError> {
     let cursor = seq_i64(query.cursor);
     let reader = &query.reader;
-    // Cases that became visible after the cursor: few, so listed up front;
-    // their documents are read only when their turn comes.
+    // Cases sent whole (see `paging`): listed up front, their documents
+    // read only when their turn comes.
     let whole: Vec<(i64, String)> = {
         let sql = format!(
             "SELECT v.since_seq, v.case_id FROM visibility v JOIN documents d ON d.case_id = v.case_id
              WHERE v.user_id = :user AND v.since_seq > :cursor AND v.since_seq <= :high AND ({visible})
-             ORDER BY v.since_seq DESC"
+             UNION ALL
+             SELECT d.created_seq, d.case_id FROM documents d
+             WHERE d.created_seq > :cursor AND d.created_seq <= :high AND d.created_device <> :device
+               AND ({visible})"
         );
         let mut stmt = tx.prepare(&sql)?;
         let rows = stmt.query_map(
-            named_params! {":user": reader.user_id, ":cursor": cursor, ":high": high, ":district": reader.district},
+            named_params! {
+                ":user": reader.user_id, ":cursor": cursor, ":high": high,
+                ":district": reader.district, ":device": reader.device_id,
+            },
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
         rows.collect::<Result<_, _>>()?
     };
     let mut page = Page::new(query.budget_bytes, whole);
     let changes_sql = format!(
-        "SELECT c.seq, c.case_id, c.bytes FROM changes c JOIN documents d ON d.case_id = c.case_id
+        "SELECT c.seq, c.case_id, c.bytes FROM changes c CROSS JOIN documents d ON d.case_id = c.case_id
          WHERE c.seq > :cursor AND c.seq <= :high AND c.origin_device <> :device AND ({visible})
+           AND NOT (d.created_seq > :cursor AND d.created_device <> :device)
            AND NOT EXISTS (SELECT 1 FROM visibility v
                            WHERE v.user_id = :user AND v.case_id = c.case_id AND v.since_seq > :cursor)
          ORDER BY c.seq"
