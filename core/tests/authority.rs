@@ -15,6 +15,7 @@ fn writer(replica: &Replica, district: &str) -> Writer {
         role: replica.author.role,
         district: district.into(),
         actor: replica.actor.clone(),
+        lost_unknowingly: false,
     }
 }
 
@@ -195,4 +196,59 @@ fn changes_whose_dependencies_the_server_lacks_are_refused() {
     )
     .unwrap();
     assert_eq!(accepted.fresh.len(), 2);
+}
+
+fn assign_op(user_id: &str) -> CaseOp {
+    CaseOp::AddCaseEvent(ocrotire_core::model::CaseEvent::Assigned {
+        user_id: user_id.into(),
+    })
+}
+
+/// The officer hands a case from one assistant (user2) to another (user7)
+/// while user2 works offline: user2's note is still taken while its device
+/// could not know, but not once it could, and never a change of who sees
+/// the case.
+#[test]
+fn a_handover_keeps_the_previous_assignees_unknowing_work_only() {
+    let mut officer = Replica::first(1, Role::DistrictOfficer);
+    let case_id = new_case().id;
+    officer.apply(&assign_op("user2")).unwrap();
+    let server = accept_push(&case_id, None, &all_changes(&officer), &writer(&officer, "0100"))
+        .unwrap();
+    assert_eq!(server.projection.assigned_to, ["user2"]);
+    let mut assistant = Replica::copy_of(&officer, 2, Role::SocialAssistant);
+
+    let heads = officer.doc.heads();
+    officer.apply(&assign_op("user7")).unwrap();
+    let handover = officer.doc.changes_since(&heads);
+    let server = accept_push(&case_id, Some(&server.doc), &handover, &writer(&officer, "0100"))
+        .unwrap();
+    assert_eq!(server.projection.assigned_to, ["user7"], "handed over, not shared");
+    assert!(!may_see(Role::SocialAssistant, "user2", "0100", &server.projection));
+
+    let heads = assistant.doc.heads();
+    assistant
+        .apply(&CaseOp::AddNote {
+            id: "n1".into(),
+            text: "visited on Tuesday".into(),
+        })
+        .unwrap();
+    let note = assistant.doc.changes_since(&heads);
+    let knowing = writer(&assistant, "0100");
+    let refused = accept_push(&case_id, Some(&server.doc), &note, &knowing);
+    assert_eq!(refused.err(), Some(RefusalReason::NotPermitted));
+    let unknowing = Writer {
+        lost_unknowingly: true,
+        ..knowing
+    };
+    let taken = accept_push(&case_id, Some(&server.doc), &note, &unknowing).unwrap();
+    assert_eq!(taken.fresh.len(), 1);
+    assert_eq!(taken.projection.assigned_to, ["user7"]);
+
+    // Taking the case back is not work done unknowingly.
+    let heads = assistant.doc.heads();
+    assistant.apply(&assign_op("user2")).unwrap();
+    let grab = assistant.doc.changes_since(&heads);
+    let refused = accept_push(&case_id, Some(&taken.doc), &grab, &unknowing);
+    assert_eq!(refused.err(), Some(RefusalReason::NotPermitted));
 }

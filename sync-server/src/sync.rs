@@ -45,6 +45,14 @@ pub async fn run<S: Storage>(
         role: user.role,
         district: user.district.clone(),
         actor: ActorId::from(device.actor.clone()),
+        lost_unknowingly: false,
+    };
+    let lost = if request.push.is_empty() {
+        Default::default()
+    } else {
+        storage
+            .lost_since(user.user_id.clone(), request.cursor)
+            .await?
     };
     let pushed = request.push.len();
     let mut accepted = Vec::new();
@@ -60,7 +68,10 @@ pub async fn run<S: Storage>(
             });
             continue;
         }
-        let writer = writer.clone();
+        let writer = Writer {
+            lost_unknowingly: lost.contains(&case_id),
+            ..writer.clone()
+        };
         let id = case_id.clone();
         let changes = push.changes;
         let outcome = storage

@@ -2,6 +2,11 @@
 //! the case must be the user's to write, every change must carry the
 //! device's own actor, and a role may only change the parts of a case it is
 //! allowed to (a mediator never touches assessments or referrals).
+//!
+//! One exception keeps field work from being lost: a user who lost sight
+//! of a case (reassigned, transferred) while the device was offline still
+//! has that device's work taken, until the device has been told. It may not
+//! change who sees the case.
 
 use automerge::ActorId;
 
@@ -17,6 +22,9 @@ pub struct Writer {
     pub role: Role,
     pub district: String,
     pub actor: ActorId,
+    /// The user lost sight of this case after the cursor the device sent:
+    /// the device could not know, so its work is still taken.
+    pub lost_unknowingly: bool,
 }
 
 /// What the server stores when it takes a push.
@@ -61,11 +69,11 @@ pub fn accept_push(
             let mut doc = CaseDoc::load(bytes, &server_actor).map_err(invalid)?;
             let before = doc.view().map_err(invalid)?;
             let projection = CaseProjection::of(&before, 0);
-            if !may_write(writer, &projection) {
+            if !may_write(writer, &projection) && !writer.lost_unknowingly {
                 return Err(RefusalReason::NotPermitted);
             }
             let fresh = doc.apply_received(received).map_err(invalid)?;
-            (doc, Some(before), fresh)
+            (doc, Some((before, projection)), fresh)
         }
         None => {
             let (doc, fresh) = CaseDoc::from_received(received, &server_actor).map_err(invalid)?;
@@ -75,16 +83,24 @@ pub fn accept_push(
     let after = doc.view().map_err(invalid)?;
     let projection = CaseProjection::of(&after, doc.conflicts().map_err(invalid)?.len());
     let identity_kept = match &before {
-        Some(before) => same_identity(before, &after) || writer.role == Role::DistrictOfficer,
+        Some((before, _)) => same_identity(before, &after) || writer.role == Role::DistrictOfficer,
         None => after.created_by.user_id == writer.user_id,
     };
     if after.id != case_id || !identity_kept {
         return Err(RefusalReason::RoleForbidsChange);
     }
-    if !may_write(writer, &projection) {
+    let permitted = match &before {
+        // Work on a case the user lost without knowing must leave its
+        // audience alone (it may not, say, assign the case back).
+        Some((_, before)) if !may_write(writer, before) => {
+            writer.lost_unknowingly && same_audience(before, &projection)
+        }
+        _ => may_write(writer, &projection),
+    };
+    if !permitted {
         return Err(RefusalReason::NotPermitted);
     }
-    if !role_may_change(writer.role, before.as_ref(), &after) {
+    if !role_may_change(writer.role, before.as_ref().map(|(b, _)| b), &after) {
         return Err(RefusalReason::RoleForbidsChange);
     }
     let saved = doc.save_uncompressed();
@@ -112,6 +128,12 @@ fn same_identity(before: &CaseFile, after: &CaseFile) -> bool {
         &after.created_by,
         after.created_at,
     )
+}
+
+/// The facts that decide who sees a case are unchanged.
+fn same_audience(before: &CaseProjection, after: &CaseProjection) -> bool {
+    (&before.district, &before.created_by, &before.assigned_to)
+        == (&after.district, &after.created_by, &after.assigned_to)
 }
 
 fn may_write(writer: &Writer, case: &CaseProjection) -> bool {

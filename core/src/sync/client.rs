@@ -12,7 +12,7 @@ use super::protocol::{
     self, Enroll, Enrolled, Push, Refusal, RefusalReason, Revoked, SyncRequest, SyncResponse,
     WireError, PROTOCOL_VERSION,
 };
-use super::state::{Credentials, RefusedPush};
+use super::state::{Credentials, RefusedPush, SyncState};
 use super::transport::{Answer, ServerConfig, Signer, Transport, TransportError};
 use crate::caseload::{Caseload, CaseloadError};
 use crate::document::Heads;
@@ -77,6 +77,9 @@ pub struct SyncStatus {
     pub last_success: Option<chrono::DateTime<Utc>>,
     pub open_conflicts: usize,
     pub refused: Vec<(String, RefusedPush)>,
+    /// Cases the user no longer sees, kept until the server has this
+    /// device's last changes to them.
+    pub leaving: Vec<String>,
 }
 
 impl Caseload {
@@ -186,6 +189,11 @@ impl Caseload {
             for note in response.statuses {
                 state.statuses.insert(note.case_id.clone(), note);
             }
+            for pull in &response.pull {
+                state.leaving.remove(&pull.case_id);
+            }
+            state.leaving.extend(response.removed);
+            self.let_go(&mut state, &mut report)?;
             let done = !response.more && outbox.is_empty();
             if done {
                 state.pushed_seq = session_seq;
@@ -199,6 +207,24 @@ impl Caseload {
             }
         }
         Err(SyncError::Status(508))
+    }
+
+    /// Forgets the cases the user no longer sees whose local changes the
+    /// server has all; the others stay (and stay in the outbox) until it
+    /// has, so that no field work leaves the device unsent.
+    fn let_go(&mut self, state: &mut SyncState, report: &mut SyncReport) -> Result<(), SyncError> {
+        let leaving: Vec<String> = state.leaving.iter().cloned().collect();
+        for case_id in leaving {
+            if !self.has_case(&case_id)? {
+                state.leaving.remove(&case_id);
+            } else if self.unacknowledged(&case_id)?.is_none() {
+                self.forget_case(&case_id)?;
+                state.leaving.remove(&case_id);
+                state.refused.remove(&case_id);
+                report.removed.push(case_id);
+            }
+        }
+        Ok(())
     }
 
     /// Records a refusal decided on the device (a case too large for the
@@ -236,6 +262,7 @@ impl Caseload {
             last_success: state.last_success,
             open_conflicts: self.open_conflicts()?,
             refused: state.refused.into_iter().collect(),
+            leaving: state.leaving.into_iter().collect(),
         })
     }
 
@@ -275,7 +302,7 @@ impl Caseload {
     }
 
     /// Stores one answer: acknowledged heads for accepted pushes, pulled
-    /// changes merged, cases that left the user's view removed.
+    /// changes merged.
     fn store_response(
         &mut self,
         response: &SyncResponse,
@@ -299,12 +326,6 @@ impl Caseload {
             added.retain(|h| !before.contains(h));
             self.acknowledge(&pull.case_id, &Heads::from_bytes(&added))?;
             report.progress.cases_received += 1;
-        }
-        for case_id in &response.removed {
-            if self.has_case(case_id)? && self.unacknowledged(case_id)?.is_none() {
-                self.forget_case(case_id)?;
-                report.removed.push(case_id.clone());
-            }
         }
         report.accepted.extend(response.accepted.iter().cloned());
         report.refused.extend(response.refused.iter().cloned());
@@ -353,6 +374,7 @@ impl Caseload {
             .map(|(id, _)| id)
             .collect();
         candidates.extend(state.refused.keys().cloned());
+        candidates.extend(state.leaving.iter().cloned());
         let mut outbox = Vec::new();
         for case_id in candidates {
             if !self.has_case(&case_id)? {

@@ -11,7 +11,8 @@ pub struct CaseProjection {
     pub case_id: String,
     pub district: String,
     pub created_by: String,
-    /// Users the district assigned the case to (latest assignment last).
+    /// The user the case is assigned to now (none or one; a list so that
+    /// the stored form need not change if teams share cases one day).
     pub assigned_to: Vec<String>,
     pub status: CaseStatus,
     pub risk: Option<RiskLevel>,
@@ -26,13 +27,19 @@ pub struct CaseProjection {
 
 impl CaseProjection {
     pub fn of(case: &CaseFile, open_conflicts: usize) -> CaseProjection {
-        let mut assigned_to = Vec::new();
-        for (event, _, _) in &case.events {
-            if let CaseEvent::Assigned { user_id } = event {
-                assigned_to.retain(|u| u != user_id);
-                assigned_to.push(user_id.clone());
-            }
-        }
+        // One social assistant answers for a case at a time: the latest
+        // assignment hands it over, and the previous assignee stops seeing
+        // it (unless they created it).
+        let assigned_to: Vec<String> = case
+            .events
+            .iter()
+            .filter_map(|(event, _, _)| match event {
+                CaseEvent::Assigned { user_id } => Some(user_id.clone()),
+                _ => None,
+            })
+            .last()
+            .into_iter()
+            .collect();
         CaseProjection {
             case_id: case.id.clone(),
             district: case.district.clone(),

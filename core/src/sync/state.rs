@@ -2,7 +2,7 @@
 //! credentials, the server cursor, and per case the heads the server has
 //! acknowledged (the device's outbox is every case whose heads moved on).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -41,6 +41,10 @@ pub(crate) struct SyncState {
     pub refused: BTreeMap<String, RefusedPush>,
     /// Progress of the notifications a mediator filed.
     pub statuses: BTreeMap<String, CaseStatusNote>,
+    /// Cases the server said this user no longer sees, still here because
+    /// the server lacks some of this device's changes to them.
+    #[serde(default)]
+    pub leaving: BTreeSet<String>,
 }
 
 impl Caseload {

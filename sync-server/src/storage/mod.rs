@@ -23,6 +23,7 @@ mod schema;
 pub mod sqlite;
 pub mod visibility;
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use ocrotire_core::model::Role;
@@ -261,6 +262,14 @@ pub trait Storage: Clone + Send + Sync + 'static {
         origin_device: String,
         decide: F,
     ) -> impl Future<Output = Result<PushOutcome, StorageError>> + Send;
+
+    /// Cases `user_id` stopped seeing after `cursor` (a device at that
+    /// cursor has not been told yet).
+    fn lost_since(
+        &self,
+        user_id: String,
+        cursor: u64,
+    ) -> impl Future<Output = Result<HashSet<String>, StorageError>> + Send;
 
     /// One page of what `query.reader` should receive after its cursor.
     fn pull(

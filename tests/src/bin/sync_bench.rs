@@ -788,6 +788,7 @@ fn time_accept_push(device: &SimDevice, template: &Template) -> Res<()> {
         role: device.author.role,
         district: DISTRICT.into(),
         actor: device.actor.clone(),
+        lost_unknowingly: false,
     };
     let mut times = Vec::new();
     for round in 0..40 {

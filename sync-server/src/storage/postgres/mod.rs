@@ -27,6 +27,7 @@ mod migrate;
 mod pull;
 pub mod scratch;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use deadpool_postgres::{
@@ -39,6 +40,7 @@ use super::{
     Storage, StorageError, User,
 };
 use crate::audit::{AuditCheck, AuditEntry};
+use crate::storage::columns::seq_i64;
 
 /// Connections a server keeps open by default.
 pub const DEFAULT_POOL_SIZE: usize = 16;
@@ -245,6 +247,24 @@ impl Storage for PostgresStorage {
         decide: F,
     ) -> Result<PushOutcome, StorageError> {
         cases::apply_push(&mut self.client().await?, &case_id, &origin_device, decide).await
+    }
+
+    async fn lost_since(
+        &self,
+        user_id: String,
+        cursor: u64,
+    ) -> Result<HashSet<String>, StorageError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT case_id FROM removals WHERE user_id = $1 AND at_seq > $2")
+            .await?;
+        let rows = client
+            .query(&statement, &[&user_id, &seq_i64(cursor)])
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect::<Result<_, _>>()?)
     }
 
     async fn pull(&self, query: PullQuery) -> Result<PullBatch, StorageError> {

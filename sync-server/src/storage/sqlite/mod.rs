@@ -13,6 +13,7 @@ mod identity;
 mod migrate;
 mod pull;
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -24,6 +25,7 @@ use super::{
     Storage, StorageError, User,
 };
 use crate::audit::{AuditCheck, AuditEntry};
+use crate::storage::columns::seq_i64;
 
 /// How long a write waits for another process holding the file's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -139,6 +141,20 @@ impl Storage for SqliteStorage {
     ) -> Result<PushOutcome, StorageError> {
         self.run(move |conn| cases::apply_push(conn, &case_id, &origin_device, decide))
             .await
+    }
+
+    async fn lost_since(
+        &self,
+        user_id: String,
+        cursor: u64,
+    ) -> Result<HashSet<String>, StorageError> {
+        self.run(move |conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT case_id FROM removals WHERE user_id = ?1 AND at_seq > ?2")?;
+            let rows = stmt.query_map((&user_id, seq_i64(cursor)), |row| row.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
     }
 
     async fn pull(&self, query: PullQuery) -> Result<PullBatch, StorageError> {
