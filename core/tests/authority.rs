@@ -213,18 +213,37 @@ fn a_handover_keeps_the_previous_assignees_unknowing_work_only() {
     let mut officer = Replica::first(1, Role::DistrictOfficer);
     let case_id = new_case().id;
     officer.apply(&assign_op("user2")).unwrap();
-    let server = accept_push(&case_id, None, &all_changes(&officer), &writer(&officer, "0100"))
-        .unwrap();
+    let server = accept_push(
+        &case_id,
+        None,
+        &all_changes(&officer),
+        &writer(&officer, "0100"),
+    )
+    .unwrap();
     assert_eq!(server.projection.assigned_to, ["user2"]);
     let mut assistant = Replica::copy_of(&officer, 2, Role::SocialAssistant);
 
     let heads = officer.doc.heads();
     officer.apply(&assign_op("user7")).unwrap();
     let handover = officer.doc.changes_since(&heads);
-    let server = accept_push(&case_id, Some(&server.doc), &handover, &writer(&officer, "0100"))
-        .unwrap();
-    assert_eq!(server.projection.assigned_to, ["user7"], "handed over, not shared");
-    assert!(!may_see(Role::SocialAssistant, "user2", "0100", &server.projection));
+    let server = accept_push(
+        &case_id,
+        Some(&server.doc),
+        &handover,
+        &writer(&officer, "0100"),
+    )
+    .unwrap();
+    assert_eq!(
+        server.projection.assigned_to,
+        ["user7"],
+        "handed over, not shared"
+    );
+    assert!(!may_see(
+        Role::SocialAssistant,
+        "user2",
+        "0100",
+        &server.projection
+    ));
 
     let heads = assistant.doc.heads();
     assistant

@@ -18,6 +18,11 @@ pub enum Action {
     IssueCode,
     Enroll,
     RevokeDevice,
+    /// Written before a session's pushes are applied (so no applied push
+    /// lacks a row, whatever happens next): the cases the device sends.
+    SyncPush,
+    /// Written once a session's answer is ready: what was taken, refused,
+    /// and which cases the device receives (a read of those files).
     Sync,
 }
 
@@ -28,6 +33,7 @@ impl Action {
             Action::IssueCode => "issue_code",
             Action::Enroll => "enroll",
             Action::RevokeDevice => "revoke_device",
+            Action::SyncPush => "sync_push",
             Action::Sync => "sync",
         }
     }

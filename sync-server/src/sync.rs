@@ -1,6 +1,7 @@
 //! One sync session, server side, independent of HTTP: take each pushed
 //! case under the authority's rules, then page out what the device should
-//! learn, and audit the session by its counts.
+//! learn. The audit log names the cases pushed (before they are applied)
+//! and the cases sent (the files this user read).
 
 use automerge::ActorId;
 use ocrotire_core::sync::authority::{accept_push, Writer};
@@ -55,6 +56,20 @@ pub async fn run<S: Storage>(
             .await?
     };
     let pushed = request.push.len();
+    if pushed > 0 {
+        let ids: Vec<&str> = request
+            .push
+            .iter()
+            .map(|p| p.case_id.as_str())
+            .filter(|id| valid_case_id(id))
+            .collect();
+        let subject = format!(
+            "cursor={} pushed={pushed} cases={}",
+            request.cursor,
+            ids.join(",")
+        );
+        audit(storage, device, user, Action::SyncPush, subject, now).await?;
+    }
     let mut accepted = Vec::new();
     let mut refused = Vec::new();
     for push in request.push {
@@ -115,7 +130,7 @@ pub async fn run<S: Storage>(
             "device is ahead of the server (was the database restored?)"
         );
     }
-    let subject = format!(
+    let counts = format!(
         "pushed={pushed} accepted={} refused={} pulled={} statuses={} removed={} cursor={}->{} more={}",
         accepted.len(),
         refused.len(),
@@ -126,16 +141,15 @@ pub async fn run<S: Storage>(
         batch.cursor,
         batch.more,
     );
-    tracing::info!(device_id = device.device_id, user_id = user.user_id, %subject, "sync");
-    storage
-        .append_audit(AuditEntry {
-            at: now,
-            user_id: user.user_id.clone(),
-            device_id: device.device_id.clone(),
-            action: Action::Sync,
-            subject,
-        })
-        .await?;
+    tracing::info!(device_id = device.device_id, user_id = user.user_id, %counts, "sync");
+    let ids = |ids: Vec<&str>| ids.join(",");
+    let subject = format!(
+        "{counts} pulled_cases={} status_cases={} removed_cases={}",
+        ids(batch.pulls.iter().map(|p| p.case_id.as_str()).collect()),
+        ids(batch.statuses.iter().map(|s| s.case_id.as_str()).collect()),
+        ids(batch.removed.iter().map(String::as_str).collect()),
+    );
+    audit(storage, device, user, Action::Sync, subject, now).await?;
     Ok(SyncResponse {
         version: PROTOCOL_VERSION,
         accepted,
@@ -146,6 +160,25 @@ pub async fn run<S: Storage>(
         cursor: batch.cursor,
         more: batch.more,
     })
+}
+
+async fn audit<S: Storage>(
+    storage: &S,
+    device: &Device,
+    user: &User,
+    action: Action,
+    subject: String,
+    now: i64,
+) -> Result<(), StorageError> {
+    storage
+        .append_audit(AuditEntry {
+            at: now,
+            user_id: user.user_id.clone(),
+            device_id: device.device_id.clone(),
+            action,
+            subject,
+        })
+        .await
 }
 
 /// The authority's decision, with each fresh change's Automerge hash (the

@@ -75,6 +75,21 @@ fn a_case_reaches_exactly_those_who_may_see_it(backend: Backend) {
         assert!(!got.more);
         replicas.push(replica);
     }
+    // The audit names the case pushed (before it was applied) and each
+    // device that received it.
+    let audited = server.db.strings(
+        "SELECT action || ' ' || device_id || ' ' || subject FROM audit
+         WHERE action LIKE 'sync%' ORDER BY seq",
+    );
+    let row = |action: &str, device: &Device, part: &str| {
+        let prefix = format!("{action} {} ", device.id);
+        audited
+            .iter()
+            .any(|r| r.starts_with(&prefix) && r.split(' ').any(|w| w == part))
+    };
+    assert!(row("sync_push", &a1, "cases=case-a"), "{audited:#?}");
+    assert!(row("sync", &a2, "pulled_cases=case-a"), "{audited:#?}");
+    assert!(row("sync", &o1, "pulled_cases=case-a"), "{audited:#?}");
     let mut office = replicas.pop().unwrap();
     // Another district's officer, an unassigned assistant and another
     // district's assistant receive nothing.

@@ -32,7 +32,10 @@ fn a_handed_over_case_leaves_the_device_only_after_its_last_work_arrives() {
 
     let report = first.sync(&config).expect("sync");
     assert!(report.refused.is_empty(), "{:?}", report.refused);
-    assert!(report.accepted.contains(&case_id), "the last visit was taken");
+    assert!(
+        report.accepted.contains(&case_id),
+        "the last visit was taken"
+    );
     assert_eq!(report.removed, [case_id.clone()]);
     assert_eq!(first.case_ids(), [kept.clone()]);
     let status = first.caseload.sync_status().expect("status");
@@ -42,7 +45,10 @@ fn a_handed_over_case_leaves_the_device_only_after_its_last_work_arrives() {
     officer.sync(&config).expect("sync");
     let visit = &first.notes[0].1;
     let notes = second.caseload.case(&case_id).expect("handed over").notes;
-    assert!(notes.iter().any(|n| &n.id == visit), "the new assignee sees the visit");
+    assert!(
+        notes.iter().any(|n| &n.id == visit),
+        "the new assignee sees the visit"
+    );
 
     // Every device holds exactly the cases its user may see.
     first.sync(&config).expect("sync");

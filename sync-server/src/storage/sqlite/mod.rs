@@ -149,8 +149,9 @@ impl Storage for SqliteStorage {
         cursor: u64,
     ) -> Result<HashSet<String>, StorageError> {
         self.run(move |conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT case_id FROM removals WHERE user_id = ?1 AND at_seq > ?2")?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT case_id FROM removals WHERE user_id = ?1 AND at_seq > ?2",
+            )?;
             let rows = stmt.query_map((&user_id, seq_i64(cursor)), |row| row.get(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
