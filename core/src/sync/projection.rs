@@ -33,11 +33,11 @@ impl CaseProjection {
         let assigned_to: Vec<String> = case
             .events
             .iter()
-            .filter_map(|(event, _, _)| match event {
+            .rev()
+            .find_map(|(event, _, _)| match event {
                 CaseEvent::Assigned { user_id } => Some(user_id.clone()),
                 _ => None,
             })
-            .last()
             .into_iter()
             .collect();
         CaseProjection {
