@@ -36,8 +36,8 @@ fn a_handed_over_case_leaves_the_device_only_after_its_last_work_arrives() {
         report.accepted.contains(&case_id),
         "the last visit was taken"
     );
-    assert_eq!(report.removed, [case_id.clone()]);
-    assert_eq!(first.case_ids(), [kept.clone()]);
+    assert_eq!(report.removed, std::slice::from_ref(&case_id));
+    assert_eq!(first.case_ids(), std::slice::from_ref(&kept));
     let status = first.caseload.sync_status().expect("status");
     assert_eq!((status.pending_cases, status.leaving.len()), (0, 0));
 
