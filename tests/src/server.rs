@@ -3,6 +3,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use ocrotire_core::sync::ServerConfig;
@@ -126,18 +127,73 @@ fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
-/// `target/<profile>/ocrotire-server`, next to this test's own `deps/`.
-pub fn server_binary() -> PathBuf {
+/// The server binary of this executable's build profile. Cargo builds it
+/// first, once per process, and decides itself whether it is up to date:
+/// a scenario must never run a server older than the source it tests
+/// (cargo builds only the test's own package's binaries for it).
+pub fn server_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(build_server)
+}
+
+fn build_server() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let binary = profile_dir.join("ocrotire-server");
-    if !binary.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "ocrotire-server", "--bin", "ocrotire-server"])
-            .status()
-            .expect("cargo build ocrotire-server");
-        assert!(status.success());
+    // Tests live in `target/<profile>/deps/`, binaries such as the sync
+    // benchmark in `target/<profile>/`.
+    let mut profile_dir = exe.parent().expect("the executable's directory");
+    if profile_dir.ends_with("deps") || profile_dir.ends_with("examples") {
+        profile_dir = profile_dir.parent().expect("target/<profile>");
     }
+    let mut cargo = Command::new(env!("CARGO"));
+    // What `cargo test` sets for the test process describes this package;
+    // some build scripts (ring's) watch such variables, so passing them on
+    // would make this build and every plain `cargo build` rebuild ring and
+    // all above it, each undoing the other.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_")
+            || matches!(
+                &*name,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_TARGET_TMPDIR"
+                    | "CARGO_RUSTC_CURRENT_DIR"
+                    | "OUT_DIR"
+            )
+        {
+            cargo.env_remove(&*name);
+        }
+    }
+    cargo
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "-p", "ocrotire-server"])
+        .args(["--bin", "ocrotire-server"]);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => {}
+        Some("release") => {
+            cargo.arg("--release");
+        }
+        Some(custom) => {
+            cargo.args(["--profile", custom]);
+        }
+        None => panic!("no build profile in {}", exe.display()),
+    }
+    // Errors and warnings go to standard error; nothing to the standard
+    // output, which a benchmark's results own.
+    let status = cargo
+        .stdout(Stdio::from(std::io::stderr()))
+        .status()
+        .expect("run cargo build -p ocrotire-server");
+    assert!(status.success(), "cargo build -p ocrotire-server failed");
+    let binary = profile_dir.join("ocrotire-server");
+    assert!(
+        binary.exists(),
+        "cargo built ocrotire-server, but not at {}",
+        binary.display()
+    );
     binary
 }
 
