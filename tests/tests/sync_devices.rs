@@ -8,8 +8,13 @@ use ocrotire_core::document::CaseOp;
 use ocrotire_core::model::{CaseEvent, Role};
 use ocrotire_core::store::StoreConfig;
 use ocrotire_core::sync::{SyncError, SyncReport};
-use ocrotire_tests::server::TestServer;
-use ocrotire_tests::{child, notification};
+use ocrotire_tests::server::{Backend, TestServer};
+use ocrotire_tests::{child, notification, on_every_backend};
+
+on_every_backend!(
+    three_devices_converge_through_the_server,
+    a_revoked_device_is_told_to_wipe_and_does,
+);
 
 struct Device {
     caseload: Caseload,
@@ -44,9 +49,8 @@ fn rename(device: &mut Device, case_id: &str, name: &str) {
         .unwrap();
 }
 
-#[test]
-fn three_devices_converge_through_the_server() {
-    let server = TestServer::start();
+fn three_devices_converge_through_the_server(backend: Backend) {
+    let server = TestServer::start(backend);
     let mut assistant = device(&server, "sa-1", Role::SocialAssistant, "social_assistant");
     let mut colleague = device(&server, "sa-2", Role::SocialAssistant, "social_assistant");
     let mut officer = device(&server, "do-1", Role::DistrictOfficer, "district_officer");
@@ -151,9 +155,8 @@ fn three_devices_converge_through_the_server() {
     assert_eq!(listed.cases.len(), 1);
 }
 
-#[test]
-fn a_revoked_device_is_told_to_wipe_and_does() {
-    let server = TestServer::start();
+fn a_revoked_device_is_told_to_wipe_and_does(backend: Backend) {
+    let server = TestServer::start(backend);
     let mut assistant = device(&server, "sa-1", Role::SocialAssistant, "social_assistant");
     assistant
         .caseload

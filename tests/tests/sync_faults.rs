@@ -14,7 +14,16 @@ use ocrotire_core::store::StoreConfig;
 use ocrotire_core::sync::{ServerConfig, SyncError, SyncReport, MAX_PUSH_BYTES};
 use ocrotire_tests::fault_proxy::{Fault, FaultPlan, FaultProxy, Rng};
 use ocrotire_tests::fleet::{assert_converged, Device, DISTRICT};
-use ocrotire_tests::server::TestServer;
+use ocrotire_tests::on_every_backend;
+use ocrotire_tests::server::{Backend, TestServer};
+
+on_every_backend!(
+    sync_through_a_faulty_network_converges_and_applies_nothing_twice,
+    a_push_split_over_several_requests_strands_no_case,
+    #[ignore = "server: a lost enrolment answer leaves the code used (401) and the \
+                device's actor taken (409) for ever; see the sync issue"]
+    an_enrolment_whose_answer_was_lost_can_be_completed,
+);
 
 const ROUNDS: usize = 16;
 /// Share of requests that meet a fault, in percent.
@@ -51,9 +60,8 @@ fn sync_all(devices: &mut [Device], config: &ServerConfig) {
     });
 }
 
-#[test]
-fn sync_through_a_faulty_network_converges_and_applies_nothing_twice() {
-    let server = TestServer::start_with(&["--response-budget-bytes", RESPONSE_BUDGET]);
+fn sync_through_a_faulty_network_converges_and_applies_nothing_twice(backend: Backend) {
+    let server = TestServer::start_with(backend, &["--response-budget-bytes", RESPONSE_BUDGET]);
     let proxy = FaultProxy::start(server.addr(), SEED, FaultPlan::PASS_THROUGH);
     let config = proxy.config();
     let mut creator = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 1);
@@ -165,9 +173,8 @@ fn sync_through_a_faulty_network_converges_and_applies_nothing_twice() {
 /// first brings others' changes to a case that is still waiting in a later
 /// request. That case must keep syncing afterwards (the server takes only a
 /// device's own changes, so a device must never resend others').
-#[test]
-fn a_push_split_over_several_requests_strands_no_case() {
-    let server = TestServer::start();
+fn a_push_split_over_several_requests_strands_no_case(backend: Backend) {
+    let server = TestServer::start(backend);
     let proxy = FaultProxy::start(server.addr(), SEED, FaultPlan::PASS_THROUGH);
     let config = proxy.config();
     let mut assistant = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 4);
@@ -228,11 +235,8 @@ fn a_push_split_over_several_requests_strands_no_case() {
 
 /// A device whose enrolment answer was lost on the way (the server took
 /// the code) must still be able to enrol, with the same code or a new one.
-#[test]
-#[ignore = "server: a lost enrolment answer leaves the code used (401) and the \
-            device's actor taken (409) for ever; see the sync issue"]
-fn an_enrolment_whose_answer_was_lost_can_be_completed() {
-    let server = TestServer::start();
+fn an_enrolment_whose_answer_was_lost_can_be_completed(backend: Backend) {
+    let server = TestServer::start(backend);
     server.create_user("sa-9", "social_assistant", DISTRICT);
     let proxy = FaultProxy::start(server.addr(), SEED, FaultPlan::only(Fault::DropResponse));
     let config = proxy.config();
