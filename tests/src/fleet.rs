@@ -3,7 +3,6 @@
 //! again: for the scenarios that sync through faults and server crashes.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use automerge::{ActorId, Automerge};
 use chrono::Utc;
@@ -14,10 +13,9 @@ use ocrotire_core::store::StoreConfig;
 use ocrotire_core::sync::authority::may_see;
 use ocrotire_core::sync::projection::CaseProjection;
 use ocrotire_core::sync::{ServerConfig, SyncError, SyncReport};
-use rusqlite::{Connection, OpenFlags};
 
 use crate::fault_proxy::Rng;
-use crate::server::TestServer;
+use crate::server::{ServerDb, StoredCases, TestServer};
 use crate::{child, notification};
 
 pub const DISTRICT: &str = "9200";
@@ -209,22 +207,18 @@ pub struct Converged {
 /// Every device holds exactly the cases its user may see, each with the
 /// same typed view and conflicts as the server's copy; every note a device
 /// recorded is there; nothing was applied or stored twice; nothing waits
-/// to be sent. Reads the server's database read-only.
-pub fn assert_converged(server_db: &Path, devices: &[&Device]) -> Converged {
-    let db = Connection::open_with_flags(server_db, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open the server database read-only");
-    let server_cases = server_documents(&db);
-    let duplicated: i64 = db
-        .query_row(
-            "SELECT COUNT(*) - COUNT(DISTINCT hash) FROM changes",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count changes");
-    assert_eq!(duplicated, 0, "a change was numbered twice");
-    let server_changes: i64 = db
-        .query_row("SELECT COUNT(*) FROM changes", [], |r| r.get(0))
-        .expect("count changes");
+/// to be sent. Reads the server's database (either backend) without
+/// writing to it.
+pub fn assert_converged(server_db: &ServerDb, devices: &[&Device]) -> Converged {
+    let stored = server_db.contents();
+    let distinct: BTreeSet<&[u8]> = stored.changes.iter().map(|(_, h)| h.as_slice()).collect();
+    assert_eq!(
+        distinct.len(),
+        stored.changes.len(),
+        "a change was numbered twice"
+    );
+    let server_changes = stored.changes.len();
+    let server_cases = server_documents(&stored);
 
     let held: Vec<BTreeSet<String>> = devices
         .iter()
@@ -296,41 +290,28 @@ pub fn assert_converged(server_db: &Path, devices: &[&Device]) -> Converged {
         cases: server_cases.len(),
         notes,
         conflicts,
-        server_changes: usize::try_from(server_changes).unwrap_or_default(),
+        server_changes,
     }
 }
 
 /// The server's cases as typed views and conflicts; checks on the way that
 /// each document's changes are exactly those numbered for it, once each.
-fn server_documents(db: &Connection) -> BTreeMap<String, (CaseFile, Vec<Conflict>)> {
-    let mut stmt = db
-        .prepare("SELECT case_id, doc FROM documents ORDER BY case_id")
-        .expect("prepare");
-    let rows: Vec<(String, Vec<u8>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query documents")
-        .collect::<Result<_, _>>()
-        .expect("read documents");
+fn server_documents(stored: &StoredCases) -> BTreeMap<String, (CaseFile, Vec<Conflict>)> {
+    let mut numbered: BTreeMap<&str, Vec<[u8; 32]>> = BTreeMap::new();
+    for (case_id, hash) in &stored.changes {
+        let hash = <[u8; 32]>::try_from(hash.as_slice()).expect("32-byte hash");
+        numbered.entry(case_id).or_default().push(hash);
+    }
     let mut cases = BTreeMap::new();
-    for (case_id, bytes) in rows {
-        let in_doc: BTreeSet<[u8; 32]> = Automerge::load(&bytes)
+    for (case_id, bytes) in &stored.documents {
+        let in_doc: BTreeSet<[u8; 32]> = Automerge::load(bytes)
             .expect("server document loads")
             .get_changes(&[])
             .iter()
             .map(|c| c.hash().0)
             .collect();
-        let mut stmt = db
-            .prepare("SELECT hash FROM changes WHERE case_id = ?1")
-            .expect("prepare");
-        let numbered: Vec<Vec<u8>> = stmt
-            .query_map([&case_id], |r| r.get(0))
-            .expect("query changes")
-            .collect::<Result<_, _>>()
-            .expect("read changes");
-        let numbered_set: BTreeSet<[u8; 32]> = numbered
-            .iter()
-            .map(|h| <[u8; 32]>::try_from(h.as_slice()).expect("32-byte hash"))
-            .collect();
+        let numbered = numbered.remove(case_id.as_str()).unwrap_or_default();
+        let numbered_set: BTreeSet<[u8; 32]> = numbered.iter().copied().collect();
         assert_eq!(
             numbered.len(),
             numbered_set.len(),
@@ -340,14 +321,19 @@ fn server_documents(db: &Connection) -> BTreeMap<String, (CaseFile, Vec<Conflict
             in_doc, numbered_set,
             "the server's document of {case_id} and its numbered changes differ"
         );
-        let doc = CaseDoc::load(&bytes, &ActorId::random()).expect("server document");
+        let doc = CaseDoc::load(bytes, &ActorId::random()).expect("server document");
         cases.insert(
-            case_id,
+            case_id.clone(),
             (
                 doc.view().expect("server view"),
                 doc.conflicts().expect("server conflicts"),
             ),
         );
     }
+    assert!(
+        numbered.is_empty(),
+        "changes numbered for cases the server has no document of: {:?}",
+        numbered.keys().collect::<Vec<_>>()
+    );
     cases
 }

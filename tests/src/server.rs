@@ -1,40 +1,217 @@
-//! The real `ocrotire-server` binary on 127.0.0.1, for scenarios that sync.
+//! The real `ocrotire-server` binary on 127.0.0.1, for scenarios that sync,
+//! on either of the server's databases: a SQLite file in a temporary
+//! directory, or a PostgreSQL database of its own, created for the test on
+//! the server named by `OCROTIRE_TEST_POSTGRES_URL` and dropped afterwards
+//! (the server's own tests make theirs the same way, through `scratch`).
 
+use std::fs::OpenOptions;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ocrotire_core::sync::ServerConfig;
+use ocrotire_server::storage::postgres::scratch::{self, ScratchDatabase};
 
-/// A server process with its own SQLite database; killed on drop.
+/// Which database the server keeps its state in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Declares each scenario once per backend: `name::sqlite` runs
+/// `name(Backend::Sqlite)`, and `name::postgres` runs
+/// `name(Backend::Postgres)` when `OCROTIRE_TEST_POSTGRES_URL` names a
+/// server, and otherwise says on the real standard error that it was
+/// skipped, so that a developer without PostgreSQL still runs the rest and
+/// a skip never passes unseen (`bash .ci/test` always sets the variable).
+/// Attributes before a name (`#[ignore = "..."]`) go to both tests.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($(#[$attr:meta])* $test:ident),+ $(,)?) => {$(
+        mod $test {
+            $(#[$attr])*
+            #[test]
+            fn sqlite() {
+                super::$test($crate::server::Backend::Sqlite)
+            }
+
+            $(#[$attr])*
+            #[test]
+            fn postgres() {
+                if $crate::server::postgres_enabled(concat!(module_path!(), "::postgres")) {
+                    super::$test($crate::server::Backend::Postgres)
+                }
+            }
+        }
+    )+};
+}
+
+/// Whether PostgreSQL scenarios can run; if not, says so loudly for `test`.
+pub fn postgres_enabled(test: &str) -> bool {
+    scratch::test_server(test).is_some()
+}
+
+/// A server's database. Clones share it (several server instances on one
+/// PostgreSQL database); it is removed when the last clone is dropped.
+#[derive(Clone)]
+pub struct ServerDb(Arc<Store>);
+
+enum Store {
+    Sqlite {
+        path: PathBuf,
+        _dir: tempfile::TempDir,
+    },
+    Postgres(ScratchDatabase),
+}
+
+impl std::fmt::Debug for ServerDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ServerDb({:?})", self.backend())
+    }
+}
+
+impl ServerDb {
+    /// An empty database; the server creates the schema when it starts.
+    pub fn fresh(backend: Backend) -> ServerDb {
+        ServerDb(Arc::new(match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                Store::Sqlite {
+                    path: dir.path().join("server.sqlite3"),
+                    _dir: dir,
+                }
+            }
+            Backend::Postgres => {
+                let server = std::env::var(scratch::TEST_SERVER_VAR)
+                    .expect("OCROTIRE_TEST_POSTGRES_URL names a PostgreSQL server");
+                let database = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("tokio runtime")
+                    .block_on(ScratchDatabase::create(&server, "scenario"))
+                    .expect("create a scratch PostgreSQL database");
+                Store::Postgres(database)
+            }
+        }))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &*self.0 {
+            Store::Sqlite { .. } => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The flags naming this database to `serve` and `admin`.
+    fn args(&self) -> [&str; 2] {
+        match &*self.0 {
+            Store::Sqlite { path, .. } => ["--db", path.to_str().expect("utf-8 path")],
+            Store::Postgres(database) => ["--database-url", database.url()],
+        }
+    }
+
+    /// What the server stored, read in one snapshot: every document (case
+    /// id, saved Automerge bytes) and every numbered change (case id, hash),
+    /// each list sorted.
+    pub fn contents(&self) -> StoredCases {
+        const DOCUMENTS: &str = "SELECT case_id, doc FROM documents";
+        const CHANGES: &str = "SELECT case_id, hash FROM changes";
+        let mut stored = match &*self.0 {
+            Store::Sqlite { path, .. } => {
+                let conn = rusqlite::Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .expect("open the server database read-only");
+                let tx = conn.unchecked_transaction().expect("begin");
+                let pairs = |sql: &str| -> Vec<(String, Vec<u8>)> {
+                    let mut stmt = tx.prepare(sql).expect(sql);
+                    let rows = stmt
+                        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .expect(sql);
+                    rows.collect::<Result<_, _>>().expect(sql)
+                };
+                StoredCases {
+                    documents: pairs(DOCUMENTS),
+                    changes: pairs(CHANGES),
+                }
+            }
+            Store::Postgres(database) => {
+                let mut client = postgres::Client::connect(database.url(), postgres::NoTls)
+                    .expect("connect to the server's PostgreSQL database");
+                let mut tx = client
+                    .build_transaction()
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()
+                    .expect("begin");
+                let mut pairs = |sql: &str| -> Vec<(String, Vec<u8>)> {
+                    let rows = tx.query(sql, &[]).expect(sql);
+                    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+                };
+                StoredCases {
+                    documents: pairs(DOCUMENTS),
+                    changes: pairs(CHANGES),
+                }
+            }
+        };
+        // The same order whatever the database's collation.
+        stored.documents.sort();
+        stored.changes.sort();
+        stored
+    }
+}
+
+/// See [`ServerDb::contents`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCases {
+    pub documents: Vec<(String, Vec<u8>)>,
+    pub changes: Vec<(String, Vec<u8>)>,
+}
+
+/// A server process on 127.0.0.1; killed on drop.
 pub struct TestServer {
     pub url: String,
-    pub db: PathBuf,
+    pub db: ServerDb,
     port: u16,
-    /// More `serve` flags, kept for restarts.
+    /// More `serve` flags, kept for restarts and further instances.
     serve_args: Vec<String>,
     child: Option<Child>,
-    _dir: tempfile::TempDir,
+    /// The processes' standard error, shown only when one fails to start
+    /// (it would otherwise fail as a bare timeout).
+    log: tempfile::NamedTempFile,
 }
 
 impl TestServer {
-    pub fn start() -> TestServer {
-        TestServer::start_with(&[])
+    pub fn start(backend: Backend) -> TestServer {
+        TestServer::start_with(backend, &[])
     }
 
     /// Starts with more `serve` flags, e.g. a small response budget.
-    pub fn start_with(serve_args: &[&str]) -> TestServer {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("server.sqlite3");
+    pub fn start_with(backend: Backend, serve_args: &[&str]) -> TestServer {
+        let serve_args = serve_args.iter().map(|a| a.to_string()).collect();
+        TestServer::on(ServerDb::fresh(backend), serve_args)
+    }
+
+    /// Another instance on this one's database, with the same flags, on a
+    /// port of its own: what several instances behind one load balancer
+    /// are (PostgreSQL; on SQLite, two processes on one file).
+    pub fn another_instance(&self) -> TestServer {
+        TestServer::on(self.db.clone(), self.serve_args.clone())
+    }
+
+    fn on(db: ServerDb, serve_args: Vec<String>) -> TestServer {
         let port = free_port();
         let mut server = TestServer {
             url: format!("http://127.0.0.1:{port}"),
             db,
             port,
-            serve_args: serve_args.iter().map(|a| a.to_string()).collect(),
+            serve_args,
             child: None,
-            _dir: dir,
+            log: tempfile::NamedTempFile::new().expect("log file"),
         };
         server.restart();
         server
@@ -51,21 +228,34 @@ impl TestServer {
 
     /// Starts (again) the server process on the same port and database.
     pub fn restart(&mut self) {
-        let child = Command::new(server_binary())
-            .args([
-                "serve",
-                "--db",
-                path(&self.db),
-                "--listen",
-                &format!("127.0.0.1:{}", self.port),
-            ])
+        self.kill();
+        let log = OpenOptions::new()
+            .append(true)
+            .open(self.log.path())
+            .expect("open the log");
+        let child = self
+            .command("serve")
+            .args(["--listen", &format!("127.0.0.1:{}", self.port)])
             .args(&self.serve_args)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start ocrotire-server");
-        self.child = Some(child);
-        wait_until_listening(self.port);
+        let child = self.child.insert(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            let exited = child.try_wait().expect("server status");
+            if exited.is_some() || Instant::now() > deadline {
+                let log = std::fs::read_to_string(self.log.path()).unwrap_or_default();
+                let lines: Vec<&str> = log.lines().collect();
+                let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+                panic!(
+                    "ocrotire-server did not start listening on {} ({exited:?}); its log ends:\n{tail}",
+                    self.port
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// SIGKILL, as a crash or a power cut would.
@@ -76,12 +266,24 @@ impl TestServer {
         }
     }
 
+    /// `ocrotire-server <subcommand>` on this server's database, whatever
+    /// the environment names: clap refuses both `--db` and a URL, and the
+    /// test must not touch a database of the developer's.
+    fn command(&self, subcommand: &str) -> Command {
+        let mut command = Command::new(server_binary());
+        command
+            .arg(subcommand)
+            .args(self.db.args())
+            .env_remove("OCROTIRE_DB")
+            .env_remove("OCROTIRE_DATABASE_URL");
+        command
+    }
+
     /// Runs `ocrotire-server admin ...` on this server's database and
     /// returns what it printed.
     pub fn admin(&self, args: &[&str]) -> String {
-        let output = Command::new(server_binary())
-            .arg("admin")
-            .args(["--db", path(&self.db)])
+        let output = self
+            .command("admin")
             .args(args)
             .output()
             .expect("run ocrotire-server admin");
@@ -122,22 +324,73 @@ impl Drop for TestServer {
     }
 }
 
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
+/// The server binary of this executable's build profile. Cargo builds it
+/// first, once per process, and decides itself whether it is up to date:
+/// a scenario must never run a server older than the source it tests
+/// (cargo builds only the test's own package's binaries for it).
+pub fn server_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(build_server)
 }
 
-/// `target/<profile>/ocrotire-server`, next to this test's own `deps/`.
-pub fn server_binary() -> PathBuf {
+fn build_server() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let binary = profile_dir.join("ocrotire-server");
-    if !binary.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "ocrotire-server", "--bin", "ocrotire-server"])
-            .status()
-            .expect("cargo build ocrotire-server");
-        assert!(status.success());
+    // Tests live in `target/<profile>/deps/`, binaries such as the sync
+    // benchmark in `target/<profile>/`.
+    let mut profile_dir = exe.parent().expect("the executable's directory");
+    if profile_dir.ends_with("deps") || profile_dir.ends_with("examples") {
+        profile_dir = profile_dir.parent().expect("target/<profile>");
     }
+    let mut cargo = Command::new(env!("CARGO"));
+    // What `cargo test` sets for the test process describes this package;
+    // some build scripts (ring's) watch such variables, so passing them on
+    // would make this build and every plain `cargo build` rebuild ring and
+    // all above it, each undoing the other.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_")
+            || matches!(
+                &*name,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_TARGET_TMPDIR"
+                    | "CARGO_RUSTC_CURRENT_DIR"
+                    | "OUT_DIR"
+            )
+        {
+            cargo.env_remove(&*name);
+        }
+    }
+    cargo
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "-p", "ocrotire-server"])
+        .args(["--bin", "ocrotire-server"]);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => {}
+        Some("release") => {
+            cargo.arg("--release");
+        }
+        Some(custom) => {
+            cargo.args(["--profile", custom]);
+        }
+        None => panic!("no build profile in {}", exe.display()),
+    }
+    // Errors and warnings go to standard error; nothing to the standard
+    // output, which a benchmark's results own.
+    let status = cargo
+        .stdout(Stdio::from(std::io::stderr()))
+        .status()
+        .expect("run cargo build -p ocrotire-server");
+    assert!(status.success(), "cargo build -p ocrotire-server failed");
+    let binary = profile_dir.join("ocrotire-server");
+    assert!(
+        binary.exists(),
+        "cargo built ocrotire-server, but not at {}",
+        binary.display()
+    );
     binary
 }
 
@@ -146,15 +399,4 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port")
-}
-
-fn wait_until_listening(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("ocrotire-server did not start listening on {port}");
 }

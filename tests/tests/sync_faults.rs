@@ -15,7 +15,15 @@ use ocrotire_core::sync::protocol::RefusalReason;
 use ocrotire_core::sync::{ServerConfig, SyncError, SyncReport};
 use ocrotire_tests::fault_proxy::{Fault, FaultPlan, FaultProxy, Rng};
 use ocrotire_tests::fleet::{assert_converged, Device, DISTRICT};
-use ocrotire_tests::server::TestServer;
+use ocrotire_tests::on_every_backend;
+use ocrotire_tests::server::{Backend, TestServer};
+
+on_every_backend!(
+    sync_through_a_faulty_network_converges_and_applies_nothing_twice,
+    a_push_split_over_several_requests_strands_no_case,
+    a_case_too_large_for_any_request_is_refused_and_kept,
+    an_enrolment_whose_answer_was_lost_can_be_completed,
+);
 
 const ROUNDS: usize = 16;
 /// Share of requests that meet a fault, in percent.
@@ -52,9 +60,8 @@ fn sync_all(devices: &mut [Device], config: &ServerConfig) {
     });
 }
 
-#[test]
-fn sync_through_a_faulty_network_converges_and_applies_nothing_twice() {
-    let server = TestServer::start_with(&["--response-budget-bytes", RESPONSE_BUDGET]);
+fn sync_through_a_faulty_network_converges_and_applies_nothing_twice(backend: Backend) {
+    let server = TestServer::start_with(backend, &["--response-budget-bytes", RESPONSE_BUDGET]);
     let proxy = FaultProxy::start(server.addr(), SEED, FaultPlan::PASS_THROUGH);
     let config = proxy.config();
     let mut creator = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 1);
@@ -168,10 +175,9 @@ fn sync_through_a_faulty_network_converges_and_applies_nothing_twice() {
 /// waiting in a later one. That case must keep syncing afterwards (the
 /// server takes only a device's own changes, so a device must never resend
 /// others').
-#[test]
-fn a_push_split_over_several_requests_strands_no_case() {
+fn a_push_split_over_several_requests_strands_no_case(backend: Backend) {
     const BODY_LIMIT: usize = 256 * 1024;
-    let server = TestServer::start_with(&["--max-body-bytes", &BODY_LIMIT.to_string()]);
+    let server = TestServer::start_with(backend, &["--max-body-bytes", &BODY_LIMIT.to_string()]);
     let proxy = FaultProxy::start(server.addr(), SEED, FaultPlan::PASS_THROUGH);
     let config = proxy.config();
     let mut assistant = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 4);
@@ -237,9 +243,8 @@ fn long_notes(device: &mut Device, case_id: &str, notes: usize, rng: &mut Rng) {
 
 /// A case too large for the server's body limit even alone is refused on
 /// the device, kept there and shown; the rest of the outbox goes through.
-#[test]
-fn a_case_too_large_for_any_request_is_refused_and_kept() {
-    let server = TestServer::start_with(&["--max-body-bytes", "131072"]);
+fn a_case_too_large_for_any_request_is_refused_and_kept(backend: Backend) {
+    let server = TestServer::start_with(backend, &["--max-body-bytes", "131072"]);
     let config = server.config();
     let mut assistant = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 6);
     let small = assistant.create_case();
@@ -270,9 +275,8 @@ fn a_case_too_large_for_any_request_is_refused_and_kept() {
 /// A device whose enrolment answer was lost on the way (the server took
 /// the code) can still enrol, with the same code or with a new one, and
 /// the server ends up with one device for it, not two.
-#[test]
-fn an_enrolment_whose_answer_was_lost_can_be_completed() {
-    let server = TestServer::start();
+fn an_enrolment_whose_answer_was_lost_can_be_completed(backend: Backend) {
+    let server = TestServer::start(backend);
     let proxy = FaultProxy::start(server.addr(), SEED, FaultPlan::only(Fault::DropResponse));
     let config = proxy.config();
     let dirs = [

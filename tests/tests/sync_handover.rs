@@ -5,13 +5,15 @@
 
 use ocrotire_core::model::Role;
 use ocrotire_tests::fleet::{assert_converged, Device};
-use ocrotire_tests::server::TestServer;
+use ocrotire_tests::on_every_backend;
+use ocrotire_tests::server::{Backend, TestServer};
+
+on_every_backend!(a_handed_over_case_leaves_the_device_only_after_its_last_work_arrives);
 
 const SEED: u64 = 0x4a0d_0fe5;
 
-#[test]
-fn a_handed_over_case_leaves_the_device_only_after_its_last_work_arrives() {
-    let server = TestServer::start();
+fn a_handed_over_case_leaves_the_device_only_after_its_last_work_arrives(backend: Backend) {
+    let server = TestServer::start(backend);
     let config = server.config();
     let mut officer = Device::enroll(&server, "do-1", Role::DistrictOfficer, SEED);
     let mut first = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 1);

@@ -16,7 +16,10 @@ use ocrotire_core::model::Role;
 use ocrotire_core::sync::SyncError;
 use ocrotire_tests::fault_proxy::{FaultPlan, FaultProxy, Rng};
 use ocrotire_tests::fleet::{assert_converged, Device};
-use ocrotire_tests::server::TestServer;
+use ocrotire_tests::on_every_backend;
+use ocrotire_tests::server::{Backend, TestServer};
+
+on_every_backend!(devices_converge_after_the_server_is_killed_during_sync_again_and_again);
 
 const KILLS: usize = 52;
 /// Every this many kills the server stays down longer than a session's
@@ -33,10 +36,9 @@ struct Kills {
     mid_request: usize,
 }
 
-#[test]
-fn devices_converge_after_the_server_is_killed_during_sync_again_and_again() {
+fn devices_converge_after_the_server_is_killed_during_sync_again_and_again(backend: Backend) {
     let started = Instant::now();
-    let mut server = TestServer::start_with(&["--response-budget-bytes", RESPONSE_BUDGET]);
+    let mut server = TestServer::start_with(backend, &["--response-budget-bytes", RESPONSE_BUDGET]);
     let proxy = FaultProxy::start(server.addr(), SEED, FaultPlan::PASS_THROUGH);
     let config = proxy.config();
     let mut creator = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 1);

@@ -55,6 +55,7 @@ use ocrotire_core::sync::protocol::{
     CONTENT_TYPE, PROTOCOL_VERSION,
 };
 use ocrotire_core::sync::{ServerConfig, SyncReport};
+use ocrotire_tests::server::server_binary;
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 
@@ -155,30 +156,30 @@ fn run() -> Res<()> {
         }
     };
     print_machine(&options);
-    let binary = server_binary()?;
+    let binary = server_binary();
     println!("server binary: {}", binary.display());
     let template = Template::v1()?;
     let mut table = Table::default();
 
     let wanted = |n: u32| options.scenarios.is_empty() || options.scenarios.contains(&n);
     if wanted(1) || wanted(2) {
-        big_caseload(&binary, &sizes, &template, &mut table)?;
+        big_caseload(binary, &sizes, &template, &mut table)?;
     }
     if wanted(3) {
-        new_device(&binary, &sizes, &template, &mut table)?;
+        new_device(binary, &sizes, &template, &mut table)?;
     }
     let mut throughput = Vec::new();
     if wanted(4) {
         let db = Db::sqlite()?;
         throughput.extend(incremental_sessions(
-            &binary, "SQLite", db, &sizes, &options, &template,
+            binary, "SQLite", db, &sizes, &options, &template,
         )?);
     }
     match &options.database_url {
         _ if !wanted(4) => {}
         Some(url) => {
             let db = Db::Postgres(url.clone());
-            match incremental_sessions(&binary, "PostgreSQL", db, &sizes, &options, &template) {
+            match incremental_sessions(binary, "PostgreSQL", db, &sizes, &options, &template) {
                 Ok(rows) => throughput.extend(rows),
                 Err(e) => println!("\nPostgreSQL: not measured: {e}"),
             }
@@ -1598,26 +1599,6 @@ fn clock_ticks() -> u64 {
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(100)
     })
-}
-
-/// `target/release/ocrotire-server` beside this binary, built first if
-/// missing.
-fn server_binary() -> Res<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().ok_or("no directory for this binary")?;
-    let binary = dir.join("ocrotire-server");
-    if !binary.exists() {
-        let mut command = Command::new(env!("CARGO"));
-        command.args(["build", "-p", "ocrotire-server", "--bin", "ocrotire-server"]);
-        if dir.file_name().is_some_and(|n| n == "release") {
-            command.arg("--release");
-        }
-        println!("building {}", binary.display());
-        if !command.status()?.success() {
-            return Err("cargo build -p ocrotire-server failed".into());
-        }
-    }
-    Ok(binary)
 }
 
 // --- output -----------------------------------------------------------------
