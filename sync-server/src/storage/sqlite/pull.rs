@@ -10,6 +10,14 @@ use crate::storage::columns::seq_i64;
 use crate::storage::paging::{self, Page, StatusRow};
 use crate::storage::{PullBatch, PullQuery, StorageError};
 
+/// Up to this many changes behind, a pull walks the changes after the
+/// cursor (SQLite's `CROSS JOIN` keeps that order), so its cost follows
+/// what changed rather than the size of the district. Further behind, it
+/// lets the planner start from the reader's visible documents and their
+/// changes by `(case_id, seq)`: a device that slept through a whole
+/// region's work should not read every change of every district.
+const CHANGES_FIRST_MAX: i64 = 20_000;
+
 pub fn pull(conn: &mut Connection, query: &PullQuery) -> Result<PullBatch, StorageError> {
     // A deferred transaction that only reads: a snapshot, no write lock.
     let tx = conn.transaction()?;
@@ -69,8 +77,13 @@ fn documents_page(
         rows.collect::<Result<_, _>>()?
     };
     let mut page = Page::new(query.budget_bytes, whole);
+    let join = if high - cursor <= CHANGES_FIRST_MAX {
+        "CROSS JOIN"
+    } else {
+        "JOIN"
+    };
     let changes_sql = format!(
-        "SELECT c.seq, c.case_id, c.bytes FROM changes c CROSS JOIN documents d ON d.case_id = c.case_id
+        "SELECT c.seq, c.case_id, c.bytes FROM changes c {join} documents d ON d.case_id = c.case_id
          WHERE c.seq > :cursor AND c.seq <= :high AND c.origin_device <> :device AND ({visible})
            AND NOT (d.created_seq > :cursor AND d.created_device <> :device)
            AND NOT EXISTS (SELECT 1 FROM visibility v

@@ -9,4 +9,8 @@ UPDATE documents d SET
     created_seq = COALESCE((SELECT MIN(c.seq) FROM changes c WHERE c.case_id = d.case_id), 0),
     created_device = COALESCE((SELECT c.origin_device FROM changes c WHERE c.case_id = d.case_id
                                ORDER BY c.seq LIMIT 1), '');
-CREATE INDEX documents_created ON documents (created_seq);
+CREATE INDEX documents_created ON documents (district, created_seq);
+
+-- A pull that starts from the reader's documents finds each one's changes
+-- after the cursor by range.
+CREATE INDEX changes_case_seq ON changes (case_id, seq);
