@@ -20,15 +20,16 @@
 //!    from a few threads for a fixed time, on SQLite and, given
 //!    `--database-url`, on PostgreSQL.
 //!
-//! Cases are built the way the core store benchmark builds them: the ~35
-//! operations a social assistant records over a few weeks (with free text
-//! that differs from case to case, see [`Words`](cases::Words)), applied
-//! in memory through [`CaseDoc`](ocrotire_core::document::CaseDoc) with the
-//! device's own actor and author, then written to the device's store
-//! through `Caseload::apply_changes` (one store transaction per case).
-//! Writing 35 operations per case one by one through `Caseload::apply`
-//! would cost 35 store transactions per case and measure the store, not
-//! sync. Scenario 2's edits do go through `Caseload::apply`.
+//! Cases are built with the core store benchmark's case script
+//! (`ocrotire_core::bench_fixtures`): the ~35 operations a social assistant
+//! records over a few weeks (with free text that differs from case to case,
+//! see [`Words`](cases::Words)), applied in memory through
+//! [`CaseDoc`](ocrotire_core::document::CaseDoc) with the device's own
+//! actor and author, then written to the device's store through
+//! `Caseload::apply_changes` (one store transaction per case). Writing 35
+//! operations per case one by one through `Caseload::apply` would cost 35
+//! store transactions per case and measure the store, not sync. Scenario
+//! 2's edits do go through `Caseload::apply`.
 //!
 //! The devices of scenario 4 are lightweight: an Ed25519 key, an Automerge
 //! actor and a few case documents in memory, no encrypted store. Each one
