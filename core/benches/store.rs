@@ -7,9 +7,11 @@
 //! while working on this file (defaults 10,000 and 2,000).
 //!
 //! Data set: every case is built in memory through [`CaseDoc`] with the
-//! same ~35 operations a social assistant records over a few weeks, then
-//! written to the stores through `Caseload::apply_changes` (the sync path,
-//! one store transaction per case). The encrypted store and the null-cipher
+//! same ~35 operations a social assistant records over a few weeks (the
+//! script of `ocrotire_core::bench_fixtures`, which the sync benchmark
+//! builds its cases with too, there with varied free text), then written
+//! to the stores through `Caseload::apply_changes` (the sync path, one
+//! store transaction per case). The encrypted store and the null-cipher
 //! store get identical documents, and their measurements alternate in
 //! rounds so that disk noise hits both alike.
 //!
@@ -26,12 +28,12 @@ use std::time::{Duration, Instant};
 
 use automerge::ActorId;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use ocrotire_core::bench_fixtures::{all_items, FreeText, Script, CHANGES, DISTRICT};
 use ocrotire_core::caseload::{CaseFilter, CaseSummary, Caseload, Identity};
 use ocrotire_core::crypto::record::RECORD_OVERHEAD;
 use ocrotire_core::crypto::{DataKey, RecordAad, RecordKeys, RecordKind};
 use ocrotire_core::deadlines::ResponseRules;
-use ocrotire_core::document::{CaseDoc, CaseOp, NewCase, OpContext};
-use ocrotire_core::ids::random_id;
+use ocrotire_core::document::{CaseDoc, CaseOp, OpContext};
 use ocrotire_core::model::*;
 use ocrotire_core::reference::{AdminUnits, Template};
 use ocrotire_core::store::{Store, StoreConfig};
@@ -39,43 +41,8 @@ use ocrotire_core::store::{Store, StoreConfig};
 type Res<T> = Result<T, Box<dyn Error>>;
 
 const PIN: &str = "482916";
-const DISTRICT: &str = "9200";
-const LOCALITIES: [&str; 5] = ["9201000", "9202000", "9211000", "9212000", "9213000"];
-const GIVEN: &str = "Ana Maria Elena Ion Mihai Cristina Andrei Daniela Victor Natalia Alexandru";
-const FAMILY: &str = "Țurcanu Rusu Ciobanu Ceban Cojocaru Munteanu Lungu Popa Sârbu Bivol \
-    Guțu Rotaru Moraru Cebotari Botnaru Roșca Plămădeală Vrabie Ursu Bejenaru";
 /// Matches one family name in 20, typed without diacritics.
 const SEARCH: &str = "turcanu";
-/// The draft assessment's answers in every case, before corrections.
-const ANSWERED: [&str; 10] = [
-    "online_contact_unknown_adults_or_sharing_images",
-    "images_made_or_shared",
-    "gifts_or_money_from_adults",
-    "left_behind_poor_supervision",
-    "child_under_12",
-    "repeated_or_ongoing_abuse",
-    "caregiver_impaired",
-    "running_away",
-    "trusted_adult_and_safety_plan",
-    "regular_school_engaged_coordinator",
-];
-/// Notes written on the given day after the notification.
-const NOTES: [(i64, &str); 3] = [
-    (
-        1,
-        "Home visit: grandmother present, child calm, phone handed over.",
-    ),
-    (
-        3,
-        "Police took the statement; the psychologist was present.",
-    ),
-    (
-        6,
-        "School coordinator informed; no contact from the adult since.",
-    ),
-];
-/// Automerge changes in each built case, creation included.
-const CHANGES: usize = 35;
 const WARM_UP: usize = 200;
 /// Answers in a row on one case, for the "case still open" measurement.
 const SESSION: usize = 10;
@@ -302,166 +269,21 @@ struct BuiltCase {
     doc: Vec<u8>,
 }
 
-/// Case `n`, opened up to a year before `today`, with its [`CHANGES`]
-/// Automerge changes.
+/// Case `n` of the shared script, with the same free text in every case,
+/// written by [`author`] on another device than the measured caseload's
+/// (a new actor per case).
 fn build_case(n: usize, template: &Template, today: DateTime<Utc>) -> Res<BuiltCase> {
-    let opened = today - TimeDelta::days((n % 365) as i64) - TimeDelta::hours((n % 8) as i64);
-    let new = new_case(n, opened);
-    let assessment_id = random_id();
-    let ops = case_ops(n, &new, &assessment_id, template, opened);
-    let (actor, me) = (ActorId::random(), author());
-    let templates = std::slice::from_ref(template);
-    let ctx = |now| OpContext {
-        actor: &actor,
-        author: &me,
-        now,
-        templates,
+    let script = Script {
+        template,
+        today,
+        case_number_tag: "b3f1",
+        free_text: FreeText::Fixed,
     };
-    let mut doc = CaseDoc::create(&new, &ctx(opened))?;
-    for (at, op) in &ops {
-        doc.apply(op, &ctx(*at))?;
-    }
-    assert_eq!(ops.len() + 1, CHANGES, "the case script changed");
+    let built = script.build_case(n, &author(), &ActorId::random())?;
     Ok(BuiltCase {
-        id: new.id,
-        assessment_id,
-        doc: doc.save(),
-    })
-}
-
-/// The notification as first recorded: no name yet, a pseudonym.
-fn new_case(n: usize, opened: DateTime<Utc>) -> NewCase {
-    let locality = LOCALITIES[n % LOCALITIES.len()];
-    let mut child = Child::new(random_id(), Sex::ALL[n % 2], locality);
-    child.estimated_birth_year = Some(2010 + (n % 8) as i32);
-    let notification = Notification {
-        reporter_sector: ReportingSector::ALL[n % ReportingSector::ALL.len()],
-        channel: Channel::InPerson,
-        identified_at: opened,
-        received_at: opened,
-        registered_at: None,
-        forms: vec![SesacForm::Solicitation, SesacForm::Sextortion],
-        online_component: YesNoUnknown::Yes,
-        last_incident: Some(opened.date_naive()),
-        perpetrator_relationship: Relationship::OnlineOnlyContact,
-        perpetrator_age: PerpetratorAge::Adult,
-        crime_suspected: true,
-        police_notified_at: Some(opened + TimeDelta::hours(1)),
-        child_words: Some("He said he would send the photos to my class.".into()),
-    };
-    NewCase {
-        id: random_id(),
-        case_number: format!("{DISTRICT}-2026-b3f1.{}", n + 1),
-        district: DISTRICT.into(),
-        child,
-        notification,
-    }
-}
-
-/// What follows over the next days: the notification registered, the
-/// child's details (twice), 2 consents, a draft assessment with 10 answers
-/// (4 corrected) and safety scales (twice), 2 referrals with 3 events each,
-/// 3 notes and a home visit.
-fn case_ops(
-    n: usize,
-    new: &NewCase,
-    assessment_id: &str,
-    template: &Template,
-    opened: DateTime<Utc>,
-) -> Vec<(DateTime<Utc>, CaseOp)> {
-    let day = |d: i64| opened + TimeDelta::days(d);
-    let (mut child, mut notification) = (new.child.clone(), new.notification.clone());
-    notification.registered_at = Some(opened + TimeDelta::hours(2));
-    let given: Vec<&str> = GIVEN.split_whitespace().collect();
-    let family: Vec<&str> = FAMILY.split_whitespace().collect();
-    child.given_name = Some(given[n % given.len()].into());
-    child.family_name = Some(family[n / given.len() % family.len()].into());
-    child.contact = Some("grandmother, +373 69 000 000".into());
-    let start = CaseOp::StartAssessment {
-        id: assessment_id.into(),
-        template_id: template.id().into(),
-        template_version: template.version(),
-    };
-    let mut ops = vec![
-        (day(0), CaseOp::UpdateNotification(notification)),
-        (day(1), CaseOp::UpdateChild(child.clone())),
-        (day(1), consent(day(1), vec![])),
-        (day(1), start),
-    ];
-    let answer = |item: &str, yes| CaseOp::AnswerItem {
-        assessment_id: assessment_id.into(),
-        item_id: item.into(),
-        answer: yes,
-    };
-    ops.extend(ANSWERED.iter().map(|item| (day(1), answer(item, true))));
-    ops.extend(ANSWERED[4..8].iter().map(|i| (day(2), answer(i, false))));
-    for (d, scale) in [(1, 4), (5, 6)] {
-        let op = CaseOp::SetSafety {
-            assessment_id: assessment_id.into(),
-            child_safety_scale: Some(scale),
-            worker_safety_scale: Some(scale + 1),
-            danger_statement: Some("An adult met online pressures the child for images.".into()),
-            safety_goal: Some("The child stops contact and knows whom to call.".into()),
-        };
-        ops.push((day(d), op));
-    }
-    let services = [ServiceType::Police, ServiceType::PsychoPedagogical];
-    for service_type in services {
-        let packet = ReferralPacket {
-            age_band: "10-14".into(),
-            sex: child.sex,
-            language: "ro".into(),
-            accessibility_needs: None,
-            category: vec![SesacForm::Solicitation],
-            risk_level: None,
-            safety_instructions: Some("Contact through the grandmother.".into()),
-            consent_obtained: true,
-            contact_person: Some("grandmother".into()),
-        };
-        let id = random_id();
-        let add = CaseOp::AddReferral {
-            id: id.clone(),
-            service_type,
-            service_id: None,
-            packet,
-        };
-        ops.push((day(2), add));
-        use ReferralEventKind::{Accepted, Acknowledged, Sent};
-        for (d, event) in (2..).zip([Sent, Acknowledged, Accepted]) {
-            let referral_id = id.clone();
-            ops.push((day(d), CaseOp::AddReferralEvent { referral_id, event }));
-        }
-    }
-    ops.push((day(2), consent(day(2), services.to_vec())));
-    for (d, text) in NOTES {
-        let (id, text) = (random_id(), text.to_string());
-        ops.push((day(d), CaseOp::AddNote { id, text }));
-    }
-    let follow_up = FollowUp {
-        id: random_id(),
-        kind: FollowUpKind::HomeVisit,
-        date: day(7).date_naive(),
-        by: author(),
-        child_seen: true,
-        summary: Some("Child attends school, sleeps better; plan holds.".into()),
-        next_due: Some(day(37).date_naive()),
-    };
-    ops.push((day(7), CaseOp::AddFollowUp(follow_up)));
-    child.contact = Some("aunt, +373 79 000 000".into());
-    ops.push((day(8), CaseOp::UpdateChild(child)));
-    ops
-}
-
-fn consent(at: DateTime<Utc>, scope: Vec<ServiceType>) -> CaseOp {
-    CaseOp::RecordConsent(ConsentRecord {
-        id: random_id(),
-        at,
-        by: author(),
-        scope,
-        basis: ConsentBasis::Given {
-            giver: ConsentGiver::Parent,
-        },
-        child_view: Some("Agrees, wants her grandmother present.".into()),
+        id: built.id,
+        assessment_id: built.assessment_id,
+        doc: built.doc.save(),
     })
 }
 
@@ -475,16 +297,6 @@ fn author() -> Author {
         user_id: "sa-ungheni-03".into(),
         role: Role::SocialAssistant,
     }
-}
-
-/// Every item id of the template, to spread the measured answers.
-fn all_items(template: &Template) -> Vec<String> {
-    let ids = template.imminent().iter().map(|i| &i.id);
-    let ids = ids.chain(template.floors().iter().map(|i| &i.id));
-    let ids = ids.chain(template.risk_factors().iter().map(|i| &i.id));
-    ids.chain(template.protective_factors().iter().map(|i| &i.id))
-        .cloned()
-        .collect()
 }
 
 /// Answer number `i` goes to target `i % n`, so each case gets one more

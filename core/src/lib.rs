@@ -9,6 +9,8 @@
 //! - [`crypto`] and [`store`]: encryption at rest and the SQLite file;
 //! - [`caseload`]: the device API that ties a store to documents.
 
+#[cfg(feature = "bench-fixtures")]
+pub mod bench_fixtures;
 pub mod caseload;
 pub mod crypto;
 pub mod deadlines;
