@@ -45,3 +45,38 @@ fn current_version(conn: &Connection) -> Result<i64, StorageError> {
         .flatten();
     Ok(version.unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database written by a server of schema 1 gains, for each case,
+    /// the number and origin of its first change.
+    #[test]
+    fn step_two_finds_where_each_stored_case_began() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);
+             INSERT INTO schema_version VALUES (1, 0);",
+        )
+        .unwrap();
+        conn.execute_batch(MIGRATIONS[0].1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO documents VALUES ('c1', x'00', '9200', 'sa-1', '[]', 'open', NULL, 0, 0, 0, 0,
+                                           'female', 'x', 0, 7);
+             INSERT INTO changes VALUES (7, 'c1', 'dev-b', x'02', x'00');
+             INSERT INTO changes VALUES (3, 'c1', 'dev-a', x'01', x'00');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let began: (i64, String) = conn
+            .query_row(
+                "SELECT created_seq, created_device FROM documents WHERE case_id = 'c1'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(began, (3, "dev-a".to_string()));
+        assert_eq!(current_version(&conn).unwrap(), 2);
+    }
+}
