@@ -65,3 +65,5 @@ pub fn find_markers(dir: &std::path::Path, markers: &[String]) -> Vec<(String, S
 pub mod fault_proxy;
 pub mod fleet;
 pub mod server;
+
+pub use ocrotire_server::on_every_backend;

@@ -12,105 +12,30 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ocrotire_core::sync::ServerConfig;
-use ocrotire_server::storage::postgres::scratch::{self, ScratchDatabase};
+use ocrotire_server::storage::throwaway::ThrowawayDb;
 
-/// Which database the server keeps its state in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Declares each scenario once per backend: `name::sqlite` runs
-/// `name(Backend::Sqlite)`, and `name::postgres` runs
-/// `name(Backend::Postgres)` when `OCROTIRE_TEST_POSTGRES_URL` names a
-/// server, and otherwise says on the real standard error that it was
-/// skipped, so that a developer without PostgreSQL still runs the rest and
-/// a skip never passes unseen (`bash .ci/test` always sets the variable).
-/// Attributes before a name (`#[ignore = "..."]`) go to both tests.
-#[macro_export]
-macro_rules! on_every_backend {
-    ($($(#[$attr:meta])* $test:ident),+ $(,)?) => {$(
-        mod $test {
-            $(#[$attr])*
-            #[test]
-            fn sqlite() {
-                super::$test($crate::server::Backend::Sqlite)
-            }
-
-            $(#[$attr])*
-            #[test]
-            fn postgres() {
-                if $crate::server::postgres_enabled(concat!(module_path!(), "::postgres")) {
-                    super::$test($crate::server::Backend::Postgres)
-                }
-            }
-        }
-    )+};
-}
-
-/// Whether PostgreSQL scenarios can run; if not, says so loudly for `test`.
-pub fn postgres_enabled(test: &str) -> bool {
-    scratch::test_server(test).is_some()
-}
+pub use ocrotire_server::storage::throwaway::{postgres_enabled, Backend};
 
 /// A server's database. Clones share it (several server instances on one
 /// PostgreSQL database); it is removed when the last clone is dropped.
-#[derive(Clone)]
-pub struct ServerDb(Arc<Store>);
-
-enum Store {
-    Sqlite {
-        path: PathBuf,
-        _dir: tempfile::TempDir,
-    },
-    Postgres(ScratchDatabase),
-}
-
-impl std::fmt::Debug for ServerDb {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ServerDb({:?})", self.backend())
-    }
-}
+#[derive(Clone, Debug)]
+pub struct ServerDb(Arc<ThrowawayDb>);
 
 impl ServerDb {
     /// An empty database; the server creates the schema when it starts.
     pub fn fresh(backend: Backend) -> ServerDb {
-        ServerDb(Arc::new(match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("tempdir");
-                Store::Sqlite {
-                    path: dir.path().join("server.sqlite3"),
-                    _dir: dir,
-                }
-            }
-            Backend::Postgres => {
-                let server = std::env::var(scratch::TEST_SERVER_VAR)
-                    .expect("OCROTIRE_TEST_POSTGRES_URL names a PostgreSQL server");
-                let database = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("tokio runtime")
-                    .block_on(ScratchDatabase::create(&server, "scenario"))
-                    .expect("create a scratch PostgreSQL database");
-                Store::Postgres(database)
-            }
-        }))
+        ServerDb(Arc::new(
+            ThrowawayDb::fresh(backend, "scenario").expect("a throwaway database"),
+        ))
     }
 
     pub fn backend(&self) -> Backend {
-        match &*self.0 {
-            Store::Sqlite { .. } => Backend::Sqlite,
-            Store::Postgres(_) => Backend::Postgres,
-        }
+        self.0.backend()
     }
 
     /// The flags naming this database to `serve` and `admin`.
-    fn args(&self) -> [&str; 2] {
-        match &*self.0 {
-            Store::Sqlite { path, .. } => ["--db", path.to_str().expect("utf-8 path")],
-            Store::Postgres(database) => ["--database-url", database.url()],
-        }
+    fn args(&self) -> Vec<String> {
+        self.0.args()
     }
 
     /// What the server stored, read in one snapshot: every document (case
@@ -119,8 +44,8 @@ impl ServerDb {
     pub fn contents(&self) -> StoredCases {
         const DOCUMENTS: &str = "SELECT case_id, doc FROM documents";
         const CHANGES: &str = "SELECT case_id, hash FROM changes";
-        let mut stored = match &*self.0 {
-            Store::Sqlite { path, .. } => {
+        let mut stored = match (self.0.sqlite_path(), self.0.postgres_url()) {
+            (Some(path), _) => {
                 let conn = rusqlite::Connection::open_with_flags(
                     path,
                     rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -139,8 +64,9 @@ impl ServerDb {
                     changes: pairs(CHANGES),
                 }
             }
-            Store::Postgres(database) => {
-                let mut client = postgres::Client::connect(database.url(), postgres::NoTls)
+            (None, url) => {
+                let url = url.expect("a PostgreSQL database");
+                let mut client = postgres::Client::connect(url, postgres::NoTls)
                     .expect("connect to the server's PostgreSQL database");
                 let mut tx = client
                     .build_transaction()

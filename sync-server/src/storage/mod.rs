@@ -21,6 +21,7 @@ mod paging;
 pub mod postgres;
 mod schema;
 pub mod sqlite;
+pub mod throwaway;
 pub mod visibility;
 
 use std::collections::HashSet;

@@ -23,7 +23,7 @@ use ocrotire_core::sync::protocol::{
     self, headers, signing_input, Enroll, Enrolled, Push, SyncRequest, SyncResponse,
     PROTOCOL_VERSION,
 };
-use ocrotire_server::storage::postgres::scratch::{self, ScratchDatabase};
+use ocrotire_server::storage::throwaway::ThrowawayDb;
 use reqwest::blocking::{Client, Response};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{Ed25519KeyPair, KeyPair};
@@ -31,102 +31,28 @@ use tempfile::TempDir;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ocrotire-server");
 
-/// Which database a test server keeps its state in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use ocrotire_server::on_every_backend;
+pub use ocrotire_server::storage::throwaway::{postgres_enabled, Backend};
 
-/// Declares each scenario once per backend: `name::sqlite` runs
-/// `name(Backend::Sqlite)`, `name::postgres` runs `name(Backend::Postgres)`
-/// when `OCROTIRE_TEST_POSTGRES_URL` names a server and otherwise says
-/// loudly, past the harness's output capture, that it was skipped
-/// (`bash .ci/test` always sets the variable).
-macro_rules! on_every_backend {
-    ($($test:ident),+ $(,)?) => {$(
-        mod $test {
-            #[test]
-            fn sqlite() {
-                super::$test(super::Backend::Sqlite)
-            }
-
-            #[test]
-            fn postgres() {
-                if super::postgres_enabled(concat!(module_path!(), "::postgres")) {
-                    super::$test(super::Backend::Postgres)
-                }
-            }
-        }
-    )+};
-}
-pub(crate) use on_every_backend;
-
-/// Whether PostgreSQL tests can run; if not, says so loudly for `test`.
-pub fn postgres_enabled(test: &str) -> bool {
-    scratch::test_server(test).is_some()
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(future)
-}
-
-/// A test database: a SQLite file in a temporary directory, or a scratch
-/// PostgreSQL database. Clones share it (two server instances on one
-/// database); it is removed when the last clone is dropped.
-#[derive(Clone)]
-pub struct Db(Arc<Store>);
-
-enum Store {
-    Sqlite { path: PathBuf, _dir: TempDir },
-    Postgres(ScratchDatabase),
-}
-
-impl std::fmt::Debug for Db {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Db({:?})", self.backend())
-    }
-}
+/// A test database (see [`ThrowawayDb`]). Clones share it (two server
+/// instances on one database); it is removed when the last clone is dropped.
+#[derive(Clone, Debug)]
+pub struct Db(Arc<ThrowawayDb>);
 
 impl Db {
     pub fn fresh(backend: Backend) -> Db {
-        Db(Arc::new(match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("tempdir");
-                Store::Sqlite {
-                    path: dir.path().join("server.sqlite3"),
-                    _dir: dir,
-                }
-            }
-            Backend::Postgres => {
-                let server = std::env::var(scratch::TEST_SERVER_VAR)
-                    .expect("OCROTIRE_TEST_POSTGRES_URL names a PostgreSQL server");
-                let database = block_on(ScratchDatabase::create(&server, "test"))
-                    .expect("create a scratch database");
-                Store::Postgres(database)
-            }
-        }))
+        Db(Arc::new(
+            ThrowawayDb::fresh(backend, "test").expect("a throwaway database"),
+        ))
     }
 
     pub fn backend(&self) -> Backend {
-        match &*self.0 {
-            Store::Sqlite { .. } => Backend::Sqlite,
-            Store::Postgres(_) => Backend::Postgres,
-        }
+        self.0.backend()
     }
 
     /// The flags naming this database on the command line.
     pub fn args(&self) -> Vec<String> {
-        match &*self.0 {
-            Store::Sqlite { path, .. } => {
-                vec!["--db".into(), path.to_str().expect("utf-8 path").into()]
-            }
-            Store::Postgres(database) => vec!["--database-url".into(), database.url().into()],
-        }
+        self.0.args()
     }
 
     /// Runs `work` on a raw connection of either kind.
@@ -135,15 +61,16 @@ impl Db {
         sqlite: impl FnOnce(&rusqlite::Connection) -> T,
         postgres: impl FnOnce(&mut postgres::Client) -> T,
     ) -> T {
-        match &*self.0 {
-            Store::Sqlite { path, .. } => {
+        match (self.0.sqlite_path(), self.0.postgres_url()) {
+            (Some(path), _) => {
                 let conn = rusqlite::Connection::open(path).expect("open db");
                 conn.busy_timeout(std::time::Duration::from_secs(10))
                     .unwrap();
                 sqlite(&conn)
             }
-            Store::Postgres(database) => {
-                let mut client = postgres::Client::connect(database.url(), postgres::NoTls)
+            (None, url) => {
+                let url = url.expect("a PostgreSQL database");
+                let mut client = postgres::Client::connect(url, postgres::NoTls)
                     .expect("connect to the test database");
                 postgres(&mut client)
             }
