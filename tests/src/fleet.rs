@@ -195,6 +195,30 @@ fn assigned(case: &CaseFile, user_id: &str) -> bool {
         .any(|(e, _, _)| matches!(e, CaseEvent::Assigned { user_id: u } if u == user_id))
 }
 
+/// The three devices most scenarios run, enrolled with seeds after `seed`:
+/// an assistant who creates up to `cases` cases, a colleague the district
+/// officer assigns cases to, and that officer, with one case all three see
+/// (its id is returned), set up through `config` before anything goes wrong.
+pub fn three_devices(
+    server: &TestServer,
+    config: &ServerConfig,
+    seed: u64,
+    cases: usize,
+) -> ([Device; 3], String) {
+    let mut creator = Device::enroll(server, "sa-1", Role::SocialAssistant, seed + 1);
+    creator.creates_cases = cases;
+    let mut colleague = Device::enroll(server, "sa-2", Role::SocialAssistant, seed + 2);
+    let mut officer = Device::enroll(server, "do-1", Role::DistrictOfficer, seed + 3);
+    officer.assigns_to = Some("sa-2".into());
+    let shared = creator.create_case();
+    creator.sync(config).expect("sync");
+    officer.sync(config).expect("sync");
+    officer.assign(&shared, "sa-2");
+    officer.sync(config).expect("sync");
+    colleague.sync(config).expect("sync");
+    ([creator, colleague, officer], shared)
+}
+
 /// What [`assert_converged`] looked at.
 #[derive(Debug, Clone, Copy)]
 pub struct Converged {

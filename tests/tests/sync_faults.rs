@@ -14,7 +14,7 @@ use ocrotire_core::store::StoreConfig;
 use ocrotire_core::sync::protocol::RefusalReason;
 use ocrotire_core::sync::{ServerConfig, SyncError, SyncReport};
 use ocrotire_tests::fault_proxy::{Fault, FaultPlan, FaultProxy, Rng};
-use ocrotire_tests::fleet::{assert_converged, Device, DISTRICT};
+use ocrotire_tests::fleet::{assert_converged, three_devices, Device, DISTRICT};
 use ocrotire_tests::on_every_backend;
 use ocrotire_tests::server::{Backend, TestServer};
 
@@ -64,20 +64,7 @@ fn sync_through_a_faulty_network_converges_and_applies_nothing_twice(backend: Ba
     let server = TestServer::start_with(backend, &["--response-budget-bytes", RESPONSE_BUDGET]);
     let proxy = FaultProxy::start(server.addr(), SEED, FaultPlan::PASS_THROUGH);
     let config = proxy.config();
-    let mut creator = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 1);
-    creator.creates_cases = 6;
-    let mut colleague = Device::enroll(&server, "sa-2", Role::SocialAssistant, SEED + 2);
-    let mut officer = Device::enroll(&server, "do-1", Role::DistrictOfficer, SEED + 3);
-    officer.assigns_to = Some("sa-2".into());
-
-    // One case all three see, set up over a good network.
-    let shared = creator.create_case();
-    creator.sync(&config).expect("sync");
-    officer.sync(&config).expect("sync");
-    officer.assign(&shared, "sa-2");
-    officer.sync(&config).expect("sync");
-    colleague.sync(&config).expect("sync");
-    let mut devices = [creator, colleague, officer];
+    let (mut devices, shared) = three_devices(&server, &config, SEED, 6);
 
     let mut rng = Rng::new(SEED);
     for round in 0..ROUNDS {

@@ -12,10 +12,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use ocrotire_core::model::Role;
 use ocrotire_core::sync::SyncError;
 use ocrotire_tests::fault_proxy::{FaultPlan, FaultProxy, Rng};
-use ocrotire_tests::fleet::{assert_converged, Device};
+use ocrotire_tests::fleet::{assert_converged, three_devices};
 use ocrotire_tests::on_every_backend;
 use ocrotire_tests::server::{Backend, TestServer};
 
@@ -41,19 +40,7 @@ fn devices_converge_after_the_server_is_killed_during_sync_again_and_again(backe
     let mut server = TestServer::start_with(backend, &["--response-budget-bytes", RESPONSE_BUDGET]);
     let proxy = FaultProxy::start(server.addr(), SEED, FaultPlan::PASS_THROUGH);
     let config = proxy.config();
-    let mut creator = Device::enroll(&server, "sa-1", Role::SocialAssistant, SEED + 1);
-    creator.creates_cases = 8;
-    let mut colleague = Device::enroll(&server, "sa-2", Role::SocialAssistant, SEED + 2);
-    let mut officer = Device::enroll(&server, "do-1", Role::DistrictOfficer, SEED + 3);
-    officer.assigns_to = Some("sa-2".into());
-    // One case all three see, set up before the first kill.
-    let shared = creator.create_case();
-    creator.sync(&config).expect("sync");
-    officer.sync(&config).expect("sync");
-    officer.assign(&shared, "sa-2");
-    officer.sync(&config).expect("sync");
-    colleague.sync(&config).expect("sync");
-    let mut devices = [creator, colleague, officer];
+    let (mut devices, shared) = three_devices(&server, &config, SEED, 8);
 
     let stop = AtomicBool::new(false);
     let kills = std::thread::scope(|scope| {
