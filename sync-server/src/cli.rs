@@ -198,12 +198,40 @@ pub async fn open_storage(db: &DbArgs, pool_size: usize) -> Result<Opened, CliEr
     Ok(Opened::Sqlite(opened?))
 }
 
-pub async fn run(command: Command) -> Result<(), CliError> {
+/// What a finished command has to say: `result` for standard output (what
+/// a script reads: a code, a listing), `note` for the operator on standard
+/// error. The binary prints them; this library never prints.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub result: String,
+    pub note: String,
+}
+
+impl Outcome {
+    fn result(result: String) -> Outcome {
+        Outcome {
+            result,
+            note: String::new(),
+        }
+    }
+
+    fn note(note: String) -> Outcome {
+        Outcome {
+            result: String::new(),
+            note,
+        }
+    }
+}
+
+pub async fn run(command: Command) -> Result<Outcome, CliError> {
     match command {
-        Command::Serve(args) => match open_storage(&args.db, args.database_pool_size).await? {
-            Opened::Sqlite(storage) => serve(storage, args).await,
-            Opened::Postgres(storage) => serve(storage, args).await,
-        },
+        Command::Serve(args) => {
+            match open_storage(&args.db, args.database_pool_size).await? {
+                Opened::Sqlite(storage) => serve(storage, args).await?,
+                Opened::Postgres(storage) => serve(storage, args).await?,
+            }
+            Ok(Outcome::default())
+        }
         Command::Admin(args) => match open_storage(&args.db, ADMIN_POOL_SIZE).await? {
             Opened::Sqlite(storage) => administer(&storage, args).await,
             Opened::Postgres(storage) => administer(&storage, args).await,
@@ -236,32 +264,37 @@ async fn serve<S: Storage>(storage: S, args: ServeArgs) -> Result<(), CliError> 
     Ok(())
 }
 
-async fn administer<S: Storage>(storage: &S, args: AdminArgs) -> Result<(), CliError> {
+async fn administer<S: Storage>(storage: &S, args: AdminArgs) -> Result<Outcome, CliError> {
     let operator = args.operator.as_str();
     admin::check_user_id(operator)?;
-    match args.command {
+    Ok(match args.command {
         AdminCommand::CreateUser {
             user_id,
             role,
             district,
         } => {
             admin::create_user(storage, operator, &user_id, role, &district).await?;
-            eprintln!(
+            Outcome::note(format!(
                 "created user {user_id} ({}, district {district})",
                 role.key()
-            );
+            ))
         }
         AdminCommand::EnrollCode { user_id } => {
             let code = admin::enroll_code(storage, operator, &user_id).await?;
-            eprintln!("one-time enrollment code for {user_id}, valid 72 hours (shown only now):");
-            println!("{code}");
+            Outcome {
+                result: code,
+                note: format!(
+                    "one-time enrollment code for {user_id}, valid 72 hours (shown only now):"
+                ),
+            }
         }
-        AdminCommand::ListDevices => print!("{}", admin::list_devices(storage).await?),
+        AdminCommand::ListDevices => Outcome::result(admin::list_devices(storage).await?),
         AdminCommand::RevokeDevice { device_id } => {
             admin::revoke_device(storage, operator, &device_id).await?;
-            eprintln!("revoked device {device_id}: it will be told to wipe at its next contact");
+            Outcome::note(format!(
+                "revoked device {device_id}: it will be told to wipe at its next contact"
+            ))
         }
-        AdminCommand::VerifyAudit => println!("{}", admin::verify_audit(storage).await?),
-    }
-    Ok(())
+        AdminCommand::VerifyAudit => Outcome::result(admin::verify_audit(storage).await?),
+    })
 }

@@ -29,7 +29,15 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(cli::run(cli.command)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(outcome) => {
+            if !outcome.note.is_empty() {
+                eprintln!("{}", outcome.note);
+            }
+            if !outcome.result.is_empty() {
+                println!("{}", outcome.result.trim_end_matches('\n'));
+            }
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE

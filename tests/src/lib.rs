@@ -1,4 +1,12 @@
 //! Helpers shared by the cross-crate scenarios.
+//!
+//! This crate is test equipment (`publish = false`; no product crate
+//! depends on it): its harness (`fleet`, `server`, `fault_proxy`) and its
+//! bench binaries `expect` on setup steps on purpose, so that a broken
+//! precondition fails the scenario at once with a message naming the step.
+//! Nothing here runs on a device or in the server, so none of these panics
+//! can reach a user or cross the FFI; the synthetic cases carry no child
+//! data.
 
 use chrono::{TimeZone, Utc};
 use ocrotire_core::model::*;
