@@ -151,6 +151,11 @@ impl Caseload {
         })
     }
 
+    /// Destroys the store: the wrapped key is shredded, then the files go.
+    pub fn wipe(self) -> Result<(), CaseloadError> {
+        Ok(self.store.wipe()?)
+    }
+
     /// Drops the keys from memory; the caseload must be opened again.
     pub fn lock(mut self) {
         self.store.lock();
@@ -227,6 +232,12 @@ impl Caseload {
 
     pub fn case(&self, case_id: &str) -> Result<CaseFile, CaseloadError> {
         self.read(case_id, |doc| Ok(doc.view()?))
+    }
+
+    /// What is due on `case` (first visit, referral acknowledgements) by
+    /// this device's response rules; the same list its summary carries.
+    pub fn due(&self, case: &CaseFile) -> Vec<Due> {
+        summary::pending(case, &self.rules)
     }
 
     pub fn conflicts(&self, case_id: &str) -> Result<Vec<Conflict>, CaseloadError> {

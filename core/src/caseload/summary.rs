@@ -92,7 +92,7 @@ impl CaseSummary {
 /// What is still due on an open case: the first visit for its risk level
 /// until a follow-up is recorded, and the acknowledgement of every referral
 /// that was sent but not yet acknowledged.
-fn pending(case: &CaseFile, rules: &ResponseRules) -> Vec<Due> {
+pub(super) fn pending(case: &CaseFile, rules: &ResponseRules) -> Vec<Due> {
     let mut due = Vec::new();
     if case.status == CaseStatus::Closed {
         return due;

@@ -1,7 +1,9 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Author, RiskLevel, ServiceType, SesacForm, Sex, UnsuccessfulReason};
+use super::{
+    Author, CaseFile, ConsentBasis, RiskLevel, ServiceType, SesacForm, Sex, UnsuccessfulReason,
+};
 
 /// Only what the receiving service needs: never the whole file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +18,33 @@ pub struct ReferralPacket {
     pub safety_instructions: Option<String>,
     pub consent_obtained: bool,
     pub contact_person: Option<String>,
+}
+
+impl ReferralPacket {
+    /// The least a referral to `service_type` may say, drafted from the
+    /// case on `on`: the worker adds accessibility needs, safety
+    /// instructions and a contact person. Consent counts as obtained when
+    /// the latest consent covering this service (or the whole
+    /// intervention) was given.
+    pub fn minimal(case: &CaseFile, service_type: ServiceType, on: NaiveDate) -> ReferralPacket {
+        let consent = case
+            .consents
+            .iter()
+            .filter(|c| c.scope.is_empty() || c.scope.contains(&service_type))
+            .max_by_key(|c| c.at);
+        ReferralPacket {
+            age_band: case.child.age_band(on).to_string(),
+            sex: case.child.sex,
+            language: case.child.language.clone(),
+            accessibility_needs: None,
+            category: case.notification.forms.clone(),
+            risk_level: case.current_risk(),
+            safety_instructions: None,
+            consent_obtained: consent
+                .is_some_and(|c| matches!(c.basis, ConsentBasis::Given { .. })),
+            contact_person: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
