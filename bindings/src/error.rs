@@ -196,3 +196,35 @@ impl From<SyncError> for OcrotireError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_error_without_its_message() {
+        let result: Result<()> = guarded(|| panic!("Ana Țurcanu"));
+        match result {
+            Err(OcrotireError::Internal { reason }) => assert!(!reason.contains("Ana")),
+            other => panic!("expected Internal, got {other:?}"),
+        }
+        assert_eq!(guarded(|| Ok(7)).ok(), Some(7));
+    }
+
+    #[test]
+    fn store_errors_keep_what_the_app_needs() {
+        let wrong = OcrotireError::from(StoreError::WrongPin {
+            attempts_left: Some(4),
+        });
+        assert!(matches!(
+            wrong,
+            OcrotireError::WrongPin {
+                attempts_left: Some(4)
+            }
+        ));
+        let tampered = OcrotireError::from(CaseloadError::Store(StoreError::Tampered {
+            case_id: "c1".into(),
+        }));
+        assert!(matches!(tampered, OcrotireError::Damaged { .. }));
+    }
+}
