@@ -53,15 +53,17 @@ class NotificationViewModel(
     suspend fun submit(): String? {
         val form = current.value.form
         val problems = problems(form)
-        if (problems.isNotEmpty()) {
+        val sex = form.sex
+        val reporter = form.reporterSector
+        if (problems.isNotEmpty() || sex == null || reporter == null) {
             current.value = current.value.copy(problems = problems)
             return null
         }
         val short = ShortNotification(
-            sex = form.sex!!,
+            sex = sex,
             locality = form.locality.trim(),
             approximateAge = form.approximateAge.trim().toUIntOrNull(),
-            reporterSector = form.reporterSector!!,
+            reporterSector = reporter,
             channel = form.channel,
             identifiedAt = clock(),
             forms = form.forms.sorted(),

@@ -51,10 +51,7 @@ class ReferralViewModel(
     val state: StateFlow<ReferralState> = current.asStateFlow()
     private var directory: List<Service> = emptyList()
 
-    suspend fun load() = attempt {
-        val referrals = repository.read { it.caseDetails(caseId).referrals }
-        current.value.copy(referrals = referrals.map(::card))
-    }
+    suspend fun load() = attempt { current.value.copy(referrals = referralsOfCase()) }
 
     /** Lists the district's services of this type and drafts the packet. */
     suspend fun choose(type: ServiceType) = attempt {
@@ -71,23 +68,25 @@ class ReferralViewModel(
     suspend fun send(serviceId: String?): String? {
         val type = current.value.serviceType ?: return null
         val packet = current.value.packet ?: return null
-        var sent: String? = null
-        attempt {
+        return try {
             val created = repository.write { it.addReferral(caseId, type, serviceId, packet) }
             repository.write { it.addReferralEvent(caseId, created.id, ReferralEventKind.Sent) }
-            sent = created.id
-            val referrals = repository.read { it.caseDetails(caseId).referrals }
-            ReferralState(referrals = referrals.map(::card))
+            current.value = ReferralState(referrals = referralsOfCase())
+            created.id
+        } catch (e: OcrotireException) {
+            current.value = current.value.copy(error = e)
+            null
         }
-        return sent
     }
 
     /** Records what the service answered (acknowledged, accepted, declined...). */
     suspend fun record(referralId: String, event: ReferralEventKind) = attempt {
         repository.write { it.addReferralEvent(caseId, referralId, event) }
-        val referrals = repository.read { it.caseDetails(caseId).referrals }
-        current.value.copy(referrals = referrals.map(::card))
+        current.value.copy(referrals = referralsOfCase())
     }
+
+    private suspend fun referralsOfCase(): List<ReferralCard> =
+        repository.read { it.caseDetails(caseId).referrals }.map(::card)
 
     private suspend fun attempt(next: suspend () -> ReferralState) {
         current.value = try {
