@@ -106,6 +106,11 @@ fun fieldDay(dir: File) = Server(dir).use { server ->
         same(card.status, ReferralStatus.Sent, "referral status")
         same(card.timeline.map { it.event }, listOf<ReferralEventKind>(ReferralEventKind.Sent), "timeline")
         check(card.acknowledgeBy != null && !card.overdue) { "acknowledgement deadline: $card" }
+        referral.record(card.id, ReferralEventKind.Acknowledged)
+        val acknowledged = referral.state.value.referrals.single()
+        same(acknowledged.status, ReferralStatus.Acknowledged, "status after the service answered")
+        same(acknowledged.timeline.size, 2, "timeline entries")
+        same(acknowledged.acknowledgeBy, null, "no deadline once acknowledged")
 
         val visit = FollowUpViewModel(tablet.repository, own)
         visit.edit { it.copy(date = LocalDate.now().plusDays(2)) }

@@ -3,7 +3,7 @@
 //! the core and validated when loaded.
 
 use ocrotire_core::model::{RiskLevel, ServiceType};
-use ocrotire_core::reference::{Labels, Service, ServiceDirectory, Template};
+use ocrotire_core::reference::{Labels, ScoredItem, Service, ServiceDirectory, Template};
 
 use crate::error::{guarded, Result};
 use crate::time::IsoDate;
@@ -88,42 +88,26 @@ pub fn services(district: String, service_type: Option<ServiceType>) -> Result<V
 }
 
 fn template_view(t: &Template) -> TemplateView {
-    let plain = |kind, items: &[ocrotire_core::reference::Item]| TemplateSection {
-        kind,
-        items: items
-            .iter()
-            .map(|i| TemplateItem {
-                id: i.id.clone(),
-                labels: i.labels.clone(),
-                points: None,
-                min_level: None,
-            })
-            .collect(),
+    let item = |id: &str, labels: &Labels| TemplateItem {
+        id: id.to_string(),
+        labels: labels.clone(),
+        points: None,
+        min_level: None,
     };
-    let scored = |kind, items: &[ocrotire_core::reference::ScoredItem]| TemplateSection {
-        kind,
-        items: items
+    let section = |kind, items| TemplateSection { kind, items };
+    let imminent = t.imminent().iter().map(|i| item(&i.id, &i.labels));
+    let floors = t.floors().iter().map(|f| TemplateItem {
+        min_level: Some(f.min_level),
+        ..item(&f.id, &f.labels)
+    });
+    let scored = |items: &[ScoredItem]| {
+        items
             .iter()
             .map(|i| TemplateItem {
-                id: i.id.clone(),
-                labels: i.labels.clone(),
                 points: Some(i.points),
-                min_level: None,
+                ..item(&i.id, &i.labels)
             })
-            .collect(),
-    };
-    let floors = TemplateSection {
-        kind: ItemKind::Floor,
-        items: t
-            .floors()
-            .iter()
-            .map(|f| TemplateItem {
-                id: f.id.clone(),
-                labels: f.labels.clone(),
-                points: None,
-                min_level: Some(f.min_level),
-            })
-            .collect(),
+            .collect()
     };
     TemplateView {
         id: t.id().to_string(),
@@ -132,10 +116,10 @@ fn template_view(t: &Template) -> TemplateView {
         status: t.status().to_string(),
         valid_from: t.valid_from(),
         sections: vec![
-            plain(ItemKind::Imminent, t.imminent()),
-            floors,
-            scored(ItemKind::Risk, t.risk_factors()),
-            scored(ItemKind::Protective, t.protective_factors()),
+            section(ItemKind::Imminent, imminent.collect()),
+            section(ItemKind::Floor, floors.collect()),
+            section(ItemKind::Risk, scored(t.risk_factors())),
+            section(ItemKind::Protective, scored(t.protective_factors())),
         ],
         protective_cap: t.protective_cap(),
         bands: t
