@@ -7,7 +7,8 @@
 //! - [`scoring`] and [`deadlines`]: pure rules over the model;
 //! - [`document`]: the only module that knows Automerge paths;
 //! - [`crypto`] and [`store`]: encryption at rest and the SQLite file;
-//! - [`caseload`]: the device API that ties a store to documents.
+//! - [`caseload`]: the device API that ties a store to documents;
+//! - [`indicators`]: S01–S16 with their disaggregations, from case facts.
 
 #[cfg(feature = "bench-fixtures")]
 pub mod bench_fixtures;
@@ -16,6 +17,7 @@ pub mod crypto;
 pub mod deadlines;
 pub mod document;
 pub mod ids;
+pub mod indicators;
 pub mod model;
 pub mod reference;
 pub mod scoring;

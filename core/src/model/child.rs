@@ -62,15 +62,20 @@ impl Child {
         }
     }
 
-    /// The reporting age band (0-4, 5-9, 10-14, 15-17) on `on`, or
-    /// `unknown`: what a referral and the indicators say instead of an age.
+    /// The reporting age band on `on` (see [`age_band`]).
     pub fn age_band(&self, on: NaiveDate) -> &'static str {
-        match self.age_on(on) {
-            Some(0..=4) => "0-4",
-            Some(5..=9) => "5-9",
-            Some(10..=14) => "10-14",
-            Some(15..=17) => "15-17",
-            Some(_) | None => "unknown",
-        }
+        age_band(self.age_on(on))
+    }
+}
+
+/// The reporting age band (0-4, 5-9, 10-14, 15-17) of an age in whole
+/// years, or `unknown`: what referrals and indicators say instead of an age.
+pub fn age_band(age: Option<u32>) -> &'static str {
+    match age {
+        Some(0..=4) => "0-4",
+        Some(5..=9) => "5-9",
+        Some(10..=14) => "10-14",
+        Some(15..=17) => "15-17",
+        _ => "unknown",
     }
 }

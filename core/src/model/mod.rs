@@ -11,7 +11,7 @@ mod vocab;
 
 pub use assessment::{Approval, Assessment, AssessmentResult, AssessmentStatus, Override};
 pub use case::{CaseEvent, CaseFile, CaseStatus, ConflictResolution, FieldPath};
-pub use child::Child;
+pub use child::{age_band, Child};
 pub use notification::Notification;
 pub use records::{ConsentBasis, ConsentRecord, FollowUp, Note};
 pub use referral::{Referral, ReferralEvent, ReferralEventKind, ReferralPacket, ReferralStatus};

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod labels;
+pub mod population;
 pub mod response_rules;
 pub mod services;
 pub mod template;
@@ -12,6 +13,7 @@ pub mod units;
 
 pub use error::ReferenceError;
 pub use labels::Labels;
+pub use population::Population;
 pub use response_rules::{PerLevel, ResponseRules, Term};
 pub use services::{Service, ServiceDirectory};
 pub use template::{Band, FloorRule, Item, ItemKind, ScoredItem, Template};
