@@ -547,5 +547,8 @@ fn facts_come_from_the_case_file_without_names_or_text() {
     );
     // Nothing a person wrote travels with the facts.
     let json = serde_json::to_string(&facts).expect("json");
-    assert!(!json.contains("Ana") && !json.contains("Grandmother"), "{json}");
+    assert!(
+        !json.contains("Ana") && !json.contains("Grandmother"),
+        "{json}"
+    );
 }

@@ -5,9 +5,11 @@
 //! - [`facts`]: what a case contributes, with no name or free text in it;
 //! - [`dimensions`]: the disaggregations and their categories;
 //! - [`measures`]: the indicators as measures, with their definitions;
-//! - [`engine`]: adding it all up for a period and a set of districts.
+//! - [`engine`]: adding it all up for a period and a set of districts;
+//! - [`disclosure`]: what of it may leave a district.
 
 pub mod dimensions;
+pub mod disclosure;
 pub mod engine;
 pub mod facts;
 pub mod measures;
