@@ -2,11 +2,15 @@
 //! any one of these. Categories are the stable English keys of the
 //! vocabularies, so a table means the same in every district and export.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
-use super::facts::{CaseFacts, ReferralFacts};
-use crate::model::age_band;
+use super::engine::Item;
+use super::facts::REFERRAL_STATUSES;
+use crate::model::{
+    age_band, ParentsAbroad, PerpetratorAge, RefugeeStatus, Relationship, ReportingSector,
+    SesacForm, Sex, YesNoUnknown,
+};
 use crate::reference::Settlement;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -62,40 +66,96 @@ impl Dimension {
         self != Dimension::Form
     }
 
-    /// The categories of a case (or of one of its referrals) on the day
-    /// `on` that places it in a period.
-    pub fn categories(
-        self,
-        case: &CaseFacts,
-        referral: Option<&ReferralFacts>,
-        on: NaiveDate,
-    ) -> Vec<String> {
-        let one = |key: &str| vec![key.to_string()];
+    /// Calls `found` with the number of each category of an item. Numbers
+    /// rather than names: this runs for every item and every dimension, and
+    /// comparing numbers costs nothing. [`Self::name`] turns them back.
+    pub(super) fn each_category(self, item: &Item<'_>, found: &mut dyn FnMut(u32)) {
+        let case = item.case;
+        let on = item.on;
         match self {
-            Dimension::Sex => one(case.sex.key()),
-            Dimension::AgeBand => one(age_band(case.age)),
-            Dimension::LegalAgeBand => one(legal_age_band(case.age)),
-            Dimension::Settlement => one(match case.settlement {
-                Some(Settlement::Urban) => "urban",
-                Some(Settlement::Rural) => "rural",
-                None => "unknown",
-            }),
-            Dimension::District => one(&case.district),
-            Dimension::Disability => one(case.disability.key()),
-            Dimension::Form => case.forms.iter().map(|f| f.key().to_string()).collect(),
-            Dimension::Relationship => one(case.relationship.key()),
-            Dimension::PerpetratorAge => one(case.perpetrator_age.key()),
-            Dimension::Reporter => one(case.reporter.key()),
-            Dimension::ParentsAbroad => one(case.parents_abroad.key()),
-            Dimension::Refugee => one(case.refugee.key()),
-            Dimension::ReferralOutcome => {
-                referral.map(|r| vec![r.status.clone()]).unwrap_or_default()
+            Dimension::Sex => found(case.sex as u32),
+            Dimension::AgeBand => found(band_index(&AGE_BANDS, age_band(case.age))),
+            Dimension::LegalAgeBand => {
+                found(band_index(&LEGAL_AGE_BANDS, legal_age_band(case.age)))
             }
-            Dimension::Month => vec![format!("{}-{:02}", on.year(), on.month())],
-            Dimension::Quarter => vec![format!("{}-Q{}", on.year(), (on.month() - 1) / 3 + 1)],
-            Dimension::Year => vec![on.year().to_string()],
+            Dimension::Settlement => found(match case.settlement {
+                Some(Settlement::Urban) => 0,
+                Some(Settlement::Rural) => 1,
+                None => 2,
+            }),
+            Dimension::District => found(item.district),
+            Dimension::Disability => found(case.disability as u32),
+            Dimension::Form => case.forms.iter().for_each(|f| found(*f as u32)),
+            Dimension::Relationship => found(case.relationship as u32),
+            Dimension::PerpetratorAge => found(case.perpetrator_age as u32),
+            Dimension::Reporter => found(case.reporter as u32),
+            Dimension::ParentsAbroad => found(case.parents_abroad as u32),
+            Dimension::Refugee => found(case.refugee as u32),
+            Dimension::ReferralOutcome => {
+                if let Some(outcome) = item.outcome {
+                    found(outcome)
+                }
+            }
+            Dimension::Month => found(on.year().unsigned_abs() * 12 + on.month0()),
+            Dimension::Quarter => found(on.year().unsigned_abs() * 4 + on.month0() / 3),
+            Dimension::Year => found(on.year().unsigned_abs()),
         }
     }
+
+    /// The category key of number `id` (see [`Self::each_category`]).
+    pub(super) fn name(self, id: u32, districts: &[String]) -> String {
+        let at = id as usize;
+        let key = |keys: &[&str]| keys.get(at).copied().unwrap_or("unknown").to_string();
+        match self {
+            Dimension::Sex => Sex::ALL.get(at).map_or("unknown", |v| v.key()).to_string(),
+            Dimension::AgeBand => key(&AGE_BANDS),
+            Dimension::LegalAgeBand => key(&LEGAL_AGE_BANDS),
+            Dimension::Settlement => key(&["urban", "rural", "unknown"]),
+            Dimension::District => districts.get(at).cloned().unwrap_or_default(),
+            Dimension::Disability => YesNoUnknown::ALL
+                .get(at)
+                .map_or("unknown", |v| v.key())
+                .to_string(),
+            Dimension::Form => SesacForm::ALL
+                .get(at)
+                .map_or("unknown", |v| v.key())
+                .to_string(),
+            Dimension::Relationship => Relationship::ALL
+                .get(at)
+                .map_or("unknown", |v| v.key())
+                .to_string(),
+            Dimension::PerpetratorAge => PerpetratorAge::ALL
+                .get(at)
+                .map_or("unknown", |v| v.key())
+                .to_string(),
+            Dimension::Reporter => ReportingSector::ALL
+                .get(at)
+                .map_or("unknown", |v| v.key())
+                .to_string(),
+            Dimension::ParentsAbroad => ParentsAbroad::ALL
+                .get(at)
+                .map_or("unknown", |v| v.key())
+                .to_string(),
+            Dimension::Refugee => RefugeeStatus::ALL
+                .get(at)
+                .map_or("unknown", |v| v.key())
+                .to_string(),
+            Dimension::ReferralOutcome => key(&REFERRAL_STATUSES),
+            Dimension::Month => format!("{}-{:02}", id / 12, id % 12 + 1),
+            Dimension::Quarter => format!("{}-Q{}", id / 4, id % 4 + 1),
+            Dimension::Year => id.to_string(),
+        }
+    }
+}
+
+const AGE_BANDS: [&str; 5] = ["0-4", "5-9", "10-14", "15-17", "unknown"];
+const LEGAL_AGE_BANDS: [&str; 4] = ["under_14", "14-15", "16-17", "unknown"];
+
+fn band_index(bands: &[&str], band: &str) -> u32 {
+    bands
+        .iter()
+        .position(|b| *b == band)
+        .unwrap_or(bands.len() - 1) as u32
 }
 
 pub fn legal_age_band(age: Option<u32>) -> &'static str {

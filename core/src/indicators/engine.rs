@@ -2,14 +2,15 @@
 //! the period, share it out to the measures once, then add the shares up
 //! for the total and for every category of every disaggregation asked for.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::dimensions::Dimension;
-use super::facts::{CaseFacts, ReferralFacts};
-use super::measures::{child_flags, Contribution, Kind, Measures, Share, Unit};
+use super::facts::{CaseFacts, REFERRAL_STATUSES};
+use super::grouping::{sum_by, Children, Sums};
+use super::measures::{child_flags, Contribution, Kind, Measures, Unit};
 use crate::deadlines::{local_date, ResponseRules};
 use crate::model::{ServiceType, Sex};
 use crate::reference::Population;
@@ -50,53 +51,26 @@ pub struct Table {
 }
 
 /// Something counted, with the day that places it in the period.
-struct Item<'a> {
-    case: &'a CaseFacts,
-    referral: Option<&'a ReferralFacts>,
-    on: NaiveDate,
-    contribution: Contribution,
+pub(super) struct Item<'a> {
+    pub case: &'a CaseFacts,
+    pub on: NaiveDate,
+    pub contribution: Contribution,
     /// The child and its flags, for case items only.
-    child: Option<(u32, u32)>,
+    pub child: Option<(u32, u32)>,
+    /// The case's district, numbered (see [`Items::districts`]).
+    pub district: u32,
+    /// The referral's outcome, numbered in `REFERRAL_STATUSES`.
+    pub outcome: Option<u32>,
 }
 
-/// The running sums of one group (the total or one category).
-struct Sums {
-    fractions: Vec<(u64, u64)>,
-    observations: Vec<Vec<f64>>,
-    children: HashMap<u32, u32>,
+/// The items of a query, and the district codes their numbers stand for.
+pub(super) struct Items<'a> {
+    pub items: Vec<Item<'a>>,
+    pub districts: Vec<String>,
 }
 
-impl Sums {
-    fn new(measures: usize) -> Sums {
-        Sums {
-            fractions: vec![(0, 0); measures],
-            observations: vec![Vec::new(); measures],
-            children: HashMap::new(),
-        }
-    }
-
-    fn add(&mut self, item: &Item<'_>) {
-        for (at, share) in &item.contribution.shares {
-            match share {
-                Share::Fraction { numerator } => {
-                    let sum = &mut self.fractions[*at];
-                    sum.0 += u64::from(*numerator);
-                    sum.1 += 1;
-                }
-                Share::Observation(x) => self.observations[*at].push(*x),
-            }
-        }
-        if let Some((child, flags)) = item.child {
-            *self.children.entry(child).or_default() |= flags;
-        }
-    }
-
-    fn children_with(&self, flag: u32) -> u64 {
-        self.children.values().filter(|f| *f & flag != 0).count() as u64
-    }
-}
-
-/// Every measure for the total and by each of `dimensions`.
+/// Every measure for the total and by each of `dimensions`. Groupings run
+/// on as many threads as the machine offers; each is independent.
 pub fn compute(
     facts: &[CaseFacts],
     query: &Query,
@@ -104,25 +78,68 @@ pub fn compute(
     dimensions: &[Dimension],
 ) -> Vec<Table> {
     let measures = Measures::new();
-    let items = items(facts, query, context.rules, &measures);
-    let mut sums = Sums::new(measures.all.len());
-    for item in &items {
-        sums.add(item);
-    }
-    let total = finish_all(&sums, &measures, None, "", query, context);
-    let mut tables = Vec::new();
-    for (measure, value) in measures.all.iter().zip(&total) {
-        tables.push(Table {
+    let Items { items, districts } = items(facts, query, context.rules, &measures);
+    let children = Children::of(&items);
+    let groupings: Vec<Option<Dimension>> = [None]
+        .into_iter()
+        .chain(dimensions.iter().copied().map(Some))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(groupings.len());
+    let per_thread = groupings.len().div_ceil(threads.max(1));
+    let sums: Vec<Vec<(String, Sums)>> = std::thread::scope(|scope| {
+        let running: Vec<_> = groupings
+            .chunks(per_thread.max(1))
+            .map(|chunk| {
+                let (items, children, measures, districts) =
+                    (&items, &children, &measures, &districts);
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|by| sum_by(items, children, measures.all.len(), *by, districts))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            // A grouping that panicked is a bug; pass the panic on rather
+            // than return tables that silently lack it.
+            .flat_map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut sums = sums.into_iter();
+    let total = sums
+        .next()
+        .and_then(|mut groups| groups.pop())
+        .map(|(_, s)| finish_all(&s, &measures, None, "", query, context))
+        .unwrap_or_else(|| {
+            vec![
+                Value {
+                    numerator: 0,
+                    denominator: None,
+                    median: None
+                };
+                measures.all.len()
+            ]
+        });
+    let mut tables: Vec<Table> = measures
+        .all
+        .iter()
+        .zip(&total)
+        .map(|(measure, value)| Table {
             measure: measure.code.clone(),
             by: None,
             rows: Vec::new(),
             total: value.clone(),
-        });
-    }
-    for dimension in dimensions {
-        let groups = sum(&items, &measures, |item| {
-            dimension.categories(item.case, item.referral, item.on)
-        });
+        })
+        .collect();
+    for (dimension, groups) in dimensions.iter().zip(sums) {
         let rows: Vec<(String, Vec<Value>)> = groups
             .iter()
             .map(|(category, sums)| {
@@ -151,9 +168,10 @@ fn items<'a>(
     query: &Query,
     rules: &ResponseRules,
     measures: &Measures,
-) -> Vec<Item<'a>> {
-    let mut children: HashMap<&str, u32> = HashMap::new();
-    let mut identified: HashMap<&str, Vec<DateTime<Utc>>> = HashMap::new();
+) -> Items<'a> {
+    let mut districts: Vec<String> = Vec::new();
+    let mut children: HashMap<&str, u32> = HashMap::with_capacity(facts.len());
+    let mut identified: HashMap<&str, Vec<DateTime<Utc>>> = HashMap::with_capacity(facts.len());
     for case in facts {
         let next = children.len() as u32;
         children.entry(case.child.as_str()).or_insert(next);
@@ -170,15 +188,23 @@ fn items<'a>(
                 continue;
             }
         }
+        let district = match districts.iter().position(|d| *d == case.district) {
+            Some(at) => at as u32,
+            None => {
+                districts.push(case.district.clone());
+                (districts.len() - 1) as u32
+            }
+        };
         let on = local_date(case.identified_at);
         if in_period(on) {
             let child = children.get(case.child.as_str()).copied().unwrap_or(0);
             items.push(Item {
                 case,
-                referral: None,
                 on,
                 contribution: measures.of_case(case, rules),
                 child: Some((child, measures.child_flags(case))),
+                district,
+                outcome: None,
             });
         }
         for referral in &case.referrals {
@@ -189,10 +215,14 @@ fn items<'a>(
             if in_period(on) {
                 items.push(Item {
                     case,
-                    referral: Some(referral),
                     on,
                     contribution: measures.of_referral(referral, sent),
                     child: None,
+                    district,
+                    outcome: REFERRAL_STATUSES
+                        .iter()
+                        .position(|s| *s == referral.status)
+                        .map(|at| at as u32),
                 });
             }
         }
@@ -205,32 +235,16 @@ fn items<'a>(
                     .unwrap_or(&[]);
                 items.push(Item {
                     case,
-                    referral: None,
                     on,
                     contribution: measures.of_closure(closed_at, later),
                     child: None,
+                    district,
+                    outcome: None,
                 });
             }
         }
     }
-    items
-}
-
-fn sum(
-    items: &[Item<'_>],
-    measures: &Measures,
-    categories: impl Fn(&Item<'_>) -> Vec<String>,
-) -> BTreeMap<String, Sums> {
-    let mut groups: BTreeMap<String, Sums> = BTreeMap::new();
-    for item in items {
-        for category in categories(item) {
-            groups
-                .entry(category)
-                .or_insert_with(|| Sums::new(measures.all.len()))
-                .add(item);
-        }
-    }
-    groups
+    Items { items, districts }
 }
 
 fn finish_all(
@@ -246,10 +260,10 @@ fn finish_all(
         .iter()
         .enumerate()
         .map(|(i, measure)| {
-            let (numerator, denominator) = sums.fractions[i];
+            let (numerator, denominator) = (sums.hits[i], sums.counted[i]);
             match (measure.unit, measure.kind) {
                 (Unit::Children, _) => {
-                    children_value(&measure.code, sums, by, category, query, context)
+                    children_value(&measure.code, &sums.children, by, category, query, context)
                 }
                 (_, Kind::Count) => Value {
                     numerator,
@@ -269,13 +283,14 @@ fn finish_all(
 
 fn children_value(
     code: &str,
-    sums: &Sums,
+    children: &[u64; 32],
     by: Option<Dimension>,
     category: &str,
     query: &Query,
     context: &Context<'_>,
 ) -> Value {
-    let notified = sums.children_with(child_flags::NOTIFIED);
+    let with = |flag: u32| children[flag.trailing_zeros() as usize];
+    let notified = with(child_flags::NOTIFIED);
     let fraction = |numerator, denominator| Value {
         numerator,
         denominator: Some(denominator),
@@ -292,18 +307,14 @@ fn children_value(
             denominator: population(by, category, query, context),
             median: None,
         },
-        "S03" => fraction(
-            sums.children_with(child_flags::CONFIRMED),
-            sums.children_with(child_flags::ASSESSED),
-        ),
+        "S03" => fraction(with(child_flags::CONFIRMED), with(child_flags::ASSESSED)),
         _ => {
             let service = code.strip_prefix("S08.").unwrap_or_default();
-            let bit = ServiceType::ALL
+            let referred = ServiceType::ALL
                 .iter()
                 .position(|s| s.key() == service)
-                .map(|i| 1u32 << (child_flags::REFERRED_FIRST as usize + i))
-                .unwrap_or(0);
-            fraction(sums.children_with(bit), notified)
+                .map_or(0, |i| children[child_flags::REFERRED_FIRST as usize + i]);
+            fraction(referred, notified)
         }
     }
 }

@@ -165,19 +165,35 @@ fn referral_facts(referral: &crate::model::Referral) -> ReferralFacts {
     }
 }
 
+/// Every referral outcome key, in the order of [`ReferralStatus`].
+pub const REFERRAL_STATUSES: [&str; 11] = [
+    "draft",
+    "sent",
+    "acknowledged",
+    "accepted",
+    "declined",
+    "redirected",
+    "service_started",
+    "completed_successfully",
+    "completed_unsuccessfully",
+    "withdrawn",
+    "contradictory",
+];
+
 /// The referral outcome as a disaggregation category.
 pub fn status_key(status: &ReferralStatus) -> &'static str {
-    match status {
-        ReferralStatus::Draft => "draft",
-        ReferralStatus::Sent => "sent",
-        ReferralStatus::Acknowledged => "acknowledged",
-        ReferralStatus::Accepted => "accepted",
-        ReferralStatus::Declined => "declined",
-        ReferralStatus::Redirected => "redirected",
-        ReferralStatus::ServiceStarted => "service_started",
-        ReferralStatus::CompletedSuccessfully => "completed_successfully",
-        ReferralStatus::CompletedUnsuccessfully => "completed_unsuccessfully",
-        ReferralStatus::Withdrawn => "withdrawn",
-        ReferralStatus::Contradictory { .. } => "contradictory",
-    }
+    let at = match status {
+        ReferralStatus::Draft => 0,
+        ReferralStatus::Sent => 1,
+        ReferralStatus::Acknowledged => 2,
+        ReferralStatus::Accepted => 3,
+        ReferralStatus::Declined => 4,
+        ReferralStatus::Redirected => 5,
+        ReferralStatus::ServiceStarted => 6,
+        ReferralStatus::CompletedSuccessfully => 7,
+        ReferralStatus::CompletedUnsuccessfully => 8,
+        ReferralStatus::Withdrawn => 9,
+        ReferralStatus::Contradictory { .. } => 10,
+    };
+    REFERRAL_STATUSES[at]
 }

@@ -106,20 +106,27 @@ pub fn catalogue() -> Vec<Measure> {
 /// otherwise"); unsuccessful completions are broken down by their reason.
 const OTHERWISE: [&str; 3] = ["declined", "redirected", "withdrawn"];
 
-/// One measure's share of one item: counted in the denominator, in the
-/// numerator, or an observation for a median.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Share {
-    Fraction { numerator: bool },
-    Observation(f64),
+/// What one item contributes to the measures of its unit: for measure
+/// `m` (its position in [`catalogue`]), bit `m` of `counted` says the item
+/// is in the denominator (or counted, for counts), bit `m` of `hits` that
+/// it is also in the numerator. Medians take observations instead.
+/// Children carry flags, combined per child before counting.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Contribution {
+    pub counted: u64,
+    pub hits: u64,
+    pub observations: Vec<(usize, f64)>,
 }
 
-/// What one item contributes to each measure of its unit, by the measure's
-/// position in [`catalogue`]. Children carry flags instead, combined per
-/// child before counting.
-pub struct Contribution {
-    pub shares: Vec<(usize, Share)>,
+impl Contribution {
+    fn fraction(&mut self, at: usize, numerator: bool) {
+        self.counted |= 1 << at;
+        self.hits |= u64::from(numerator) << at;
+    }
 }
+
+/// Measures fit the bits of a [`Contribution`].
+pub const MAX_MEASURES: usize = 64;
 
 /// The child-level facts of one case, OR-ed over a child's cases.
 pub mod child_flags {
@@ -200,10 +207,8 @@ impl Measures {
 
     /// A case's shares of the case measures.
     pub fn of_case(&self, case: &CaseFacts, rules: &ResponseRules) -> Contribution {
-        let mut shares = Vec::with_capacity(24);
-        let mut fraction = |at: usize, numerator: bool| {
-            shares.push((at, Share::Fraction { numerator }));
-        };
+        let mut out = Contribution::default();
+        let mut fraction = |at: usize, numerator: bool| out.fraction(at, numerator);
         fraction(self.s01, true);
         fraction(
             self.s04,
@@ -250,21 +255,19 @@ impl Measures {
         fraction(self.s14, case.online == YesNoUnknown::Yes);
         fraction(self.s15, case.nrs_at.is_some());
         if let Some(hours) = hours_to_first_action(case) {
-            shares.push((self.s06, Share::Observation(hours)));
+            out.observations.push((self.s06, hours));
         }
         if let Some(nrs) = case.nrs_at {
             let days = (nrs - case.identified_at).num_minutes() as f64 / (24.0 * 60.0);
-            shares.push((self.s15_days, Share::Observation(days.max(0.0))));
+            out.observations.push((self.s15_days, days.max(0.0)));
         }
-        Contribution { shares }
+        out
     }
 
     /// A sent referral's shares of the referral measures.
     pub fn of_referral(&self, referral: &ReferralFacts, sent: DateTime<Utc>) -> Contribution {
-        let mut shares = Vec::with_capacity(12);
-        let mut fraction = |at: usize, numerator: bool| {
-            shares.push((at, Share::Fraction { numerator }));
-        };
+        let mut out = Contribution::default();
+        let mut fraction = |at: usize, numerator: bool| out.fraction(at, numerator);
         fraction(self.s09_accepted, referral.accepted);
         fraction(
             self.s09_completed,
@@ -281,7 +284,7 @@ impl Measures {
         if referral.service_type == ServiceType::EmergencyPlacement {
             fraction(self.s16, true);
         }
-        Contribution { shares }
+        out
     }
 
     /// A closure's share of S13: was the child notified again within 12
@@ -290,9 +293,9 @@ impl Measures {
         let again = later
             .iter()
             .any(|at| *at > closed_at && *at <= closed_at + Duration::days(365));
-        Contribution {
-            shares: vec![(self.s13, Share::Fraction { numerator: again })],
-        }
+        let mut out = Contribution::default();
+        out.fraction(self.s13, again);
+        out
     }
 
     /// The child-level flags of one case.

@@ -12,6 +12,7 @@ pub mod dimensions;
 pub mod disclosure;
 pub mod engine;
 pub mod facts;
+mod grouping;
 pub mod measures;
 
 pub use dimensions::Dimension;
