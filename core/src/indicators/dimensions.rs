@@ -2,7 +2,7 @@
 //! any one of these. Categories are the stable English keys of the
 //! vocabularies, so a table means the same in every district and export.
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::engine::Item;
@@ -96,9 +96,9 @@ impl Dimension {
                     found(outcome)
                 }
             }
-            Dimension::Month => found(on.year().unsigned_abs() * 12 + on.month0()),
-            Dimension::Quarter => found(on.year().unsigned_abs() * 4 + on.month0() / 3),
-            Dimension::Year => found(on.year().unsigned_abs()),
+            Dimension::Month => found(years_since_first(on) * 12 + on.month0()),
+            Dimension::Quarter => found(years_since_first(on) * 4 + on.month0() / 3),
+            Dimension::Year => found(years_since_first(on)),
         }
     }
 
@@ -141,11 +141,24 @@ impl Dimension {
                 .map_or("unknown", |v| v.key())
                 .to_string(),
             Dimension::ReferralOutcome => key(&REFERRAL_STATUSES),
-            Dimension::Month => format!("{}-{:02}", id / 12, id % 12 + 1),
-            Dimension::Quarter => format!("{}-Q{}", id / 4, id % 4 + 1),
-            Dimension::Year => id.to_string(),
+            Dimension::Month => format!("{}-{:02}", FIRST_YEAR + id / 12, id % 12 + 1),
+            Dimension::Quarter => format!("{}-Q{}", FIRST_YEAR + id / 4, id % 4 + 1),
+            Dimension::Year => (FIRST_YEAR + id).to_string(),
         }
     }
+}
+
+/// Periods are numbered from this year, so that every category number
+/// stays small (below [`MAX_CATEGORY`]) and a plain array can index them.
+const FIRST_YEAR: u32 = 1990;
+const LAST_YEAR: u32 = 2189;
+/// Category numbers are below this in every dimension but District, whose
+/// numbers count the districts present.
+pub(super) const MAX_CATEGORY: u32 = (LAST_YEAR - FIRST_YEAR + 1) * 12;
+
+fn years_since_first(on: NaiveDate) -> u32 {
+    let year = u32::try_from(on.year()).unwrap_or(FIRST_YEAR);
+    year.clamp(FIRST_YEAR, LAST_YEAR) - FIRST_YEAR
 }
 
 const AGE_BANDS: [&str; 5] = ["0-4", "5-9", "10-14", "15-17", "unknown"];

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dimensions::Dimension;
 use super::facts::{CaseFacts, REFERRAL_STATUSES};
-use super::grouping::{sum_by, Children, Sums};
+use super::grouping::{sum_by, Children, Fast, Sums};
 use super::measures::{child_flags, Contribution, Kind, Measures, Unit};
 use crate::deadlines::{local_date, ResponseRules};
 use crate::model::{ServiceType, Sex};
@@ -170,16 +170,17 @@ fn items<'a>(
     measures: &Measures,
 ) -> Items<'a> {
     let mut districts: Vec<String> = Vec::new();
-    let mut children: HashMap<&str, u32> = HashMap::with_capacity(facts.len());
-    let mut identified: HashMap<&str, Vec<DateTime<Utc>>> = HashMap::with_capacity(facts.len());
+    // Children numbered by pseudonym; every identification of each child,
+    // sorted, for S13's "notified again within 12 months".
+    let mut children: HashMap<&str, u32, Fast> =
+        HashMap::with_capacity_and_hasher(facts.len(), Fast::default());
+    let mut identified: Vec<(u32, DateTime<Utc>)> = Vec::with_capacity(facts.len());
     for case in facts {
         let next = children.len() as u32;
-        children.entry(case.child.as_str()).or_insert(next);
-        identified
-            .entry(case.child.as_str())
-            .or_default()
-            .push(case.identified_at);
+        let child = *children.entry(case.child.as_str()).or_insert(next);
+        identified.push((child, case.identified_at));
     }
+    identified.sort_unstable();
     let in_period = |on: NaiveDate| on >= query.from && on <= query.to;
     let mut items = Vec::new();
     for case in facts {
@@ -195,9 +196,9 @@ fn items<'a>(
                 (districts.len() - 1) as u32
             }
         };
+        let child = children.get(case.child.as_str()).copied().unwrap_or(0);
         let on = local_date(case.identified_at);
         if in_period(on) {
-            let child = children.get(case.child.as_str()).copied().unwrap_or(0);
             items.push(Item {
                 case,
                 on,
@@ -229,14 +230,13 @@ fn items<'a>(
         if let Some((closed_at, _)) = case.closed {
             let on = local_date(closed_at);
             if in_period(on) {
-                let later = identified
-                    .get(case.child.as_str())
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
+                let first = identified.partition_point(|(c, _)| *c < child);
+                let end = identified.partition_point(|(c, _)| *c <= child);
+                let times = identified[first..end].iter().map(|(_, at)| *at);
                 items.push(Item {
                     case,
                     on,
-                    contribution: measures.of_closure(closed_at, later),
+                    contribution: measures.of_closure(closed_at, times),
                     child: None,
                     district,
                     outcome: None,

@@ -7,14 +7,14 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::dimensions::Dimension;
+use super::dimensions::{Dimension, MAX_CATEGORY};
 use super::engine::Item;
 use super::measures::MAX_MEASURES;
 
 /// A multiplicative hash for child and category numbers (this code makes
 /// them; no outside input chooses collisions): a fraction of SipHash's cost.
 #[derive(Default)]
-struct FastHasher(u64);
+pub(super) struct FastHasher(u64);
 
 impl Hasher for FastHasher {
     fn finish(&self) -> u64 {
@@ -36,7 +36,7 @@ impl Hasher for FastHasher {
     }
 }
 
-type Fast = BuildHasherDefault<FastHasher>;
+pub(super) type Fast = BuildHasherDefault<FastHasher>;
 
 /// The running sums of one group (the total or one category).
 pub struct Sums {
@@ -67,7 +67,7 @@ impl Sums {
             .patterns
             .entry((contribution.counted, contribution.hits))
             .or_default() += 1;
-        for (at, x) in &contribution.observations {
+        for (at, x) in contribution.observations.iter().flatten() {
             self.observations[*at].push(*x);
         }
     }
@@ -86,8 +86,10 @@ impl Sums {
     }
 
     fn add_child(&mut self, flags: u32) {
-        for (bit, count) in self.children.iter_mut().enumerate() {
-            *count += u64::from((flags >> bit) & 1);
+        let mut bits = flags;
+        while bits != 0 {
+            self.children[bits.trailing_zeros() as usize] += 1;
+            bits &= bits - 1;
         }
     }
 }
@@ -128,7 +130,9 @@ pub fn sum_by(
     dimension: Option<Dimension>,
     districts: &[String],
 ) -> Vec<(String, Sums)> {
-    let mut index: HashMap<u32, usize, Fast> = HashMap::default();
+    // Category number -> group, in a plain array: category numbers are small.
+    let slots = (MAX_CATEGORY as usize).max(districts.len());
+    let mut index: Vec<usize> = vec![usize::MAX; slots];
     let mut groups: Vec<Sums> = Vec::new();
     // Each item's groups, as a range into `memberships`.
     let mut memberships: Vec<usize> = Vec::with_capacity(items.len());
@@ -136,14 +140,12 @@ pub fn sum_by(
     for item in items {
         let start = memberships.len();
         let mut place = |category: u32| {
-            let at = match index.get(&category) {
-                Some(at) => *at,
-                None => {
-                    index.insert(category, groups.len());
-                    groups.push(Sums::new(measures));
-                    groups.len() - 1
-                }
-            };
+            let slot = &mut index[category as usize];
+            if *slot == usize::MAX {
+                *slot = groups.len();
+                groups.push(Sums::new(measures));
+            }
+            let at = *slot;
             groups[at].add(item);
             memberships.push(at);
         };
@@ -181,8 +183,10 @@ pub fn sum_by(
     let mut sums: Vec<Option<Sums>> = groups.into_iter().map(Some).collect();
     let mut out: Vec<(String, Sums)> = index
         .into_iter()
+        .enumerate()
+        .filter(|(_, at)| *at != usize::MAX)
         .filter_map(|(category, at)| {
-            let name = dimension.map_or_else(String::new, |d| d.name(category, districts));
+            let name = dimension.map_or_else(String::new, |d| d.name(category as u32, districts));
             sums[at].take().map(|s| (name, s))
         })
         .collect();

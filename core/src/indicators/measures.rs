@@ -115,7 +115,8 @@ const OTHERWISE: [&str; 3] = ["declined", "redirected", "withdrawn"];
 pub struct Contribution {
     pub counted: u64,
     pub hits: u64,
-    pub observations: Vec<(usize, f64)>,
+    /// At most one observation for each of the two medians.
+    pub observations: [Option<(usize, f64)>; 2],
 }
 
 impl Contribution {
@@ -254,13 +255,11 @@ impl Measures {
         );
         fraction(self.s14, case.online == YesNoUnknown::Yes);
         fraction(self.s15, case.nrs_at.is_some());
-        if let Some(hours) = hours_to_first_action(case) {
-            out.observations.push((self.s06, hours));
-        }
-        if let Some(nrs) = case.nrs_at {
+        out.observations[0] = hours_to_first_action(case).map(|hours| (self.s06, hours));
+        out.observations[1] = case.nrs_at.map(|nrs| {
             let days = (nrs - case.identified_at).num_minutes() as f64 / (24.0 * 60.0);
-            out.observations.push((self.s15_days, days.max(0.0)));
-        }
+            (self.s15_days, days.max(0.0))
+        });
         out
     }
 
@@ -288,11 +287,13 @@ impl Measures {
     }
 
     /// A closure's share of S13: was the child notified again within 12
-    /// months? `later` holds the child's identification times.
-    pub fn of_closure(&self, closed_at: DateTime<Utc>, later: &[DateTime<Utc>]) -> Contribution {
-        let again = later
-            .iter()
-            .any(|at| *at > closed_at && *at <= closed_at + Duration::days(365));
+    /// months? `identified` holds every identification time of the child.
+    pub fn of_closure(
+        &self,
+        closed_at: DateTime<Utc>,
+        mut identified: impl Iterator<Item = DateTime<Utc>>,
+    ) -> Contribution {
+        let again = identified.any(|at| at > closed_at && at <= closed_at + Duration::days(365));
         let mut out = Contribution::default();
         out.fraction(self.s13, again);
         out
