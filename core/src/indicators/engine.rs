@@ -84,35 +84,15 @@ pub fn compute(
         .into_iter()
         .chain(dimensions.iter().copied().map(Some))
         .collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(groupings.len());
-    let per_thread = groupings.len().div_ceil(threads.max(1));
-    let sums: Vec<Vec<(String, Sums)>> = std::thread::scope(|scope| {
-        let running: Vec<_> = groupings
-            .chunks(per_thread.max(1))
-            .map(|chunk| {
-                let (items, children, measures, districts) =
-                    (&items, &children, &measures, &districts);
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|by| sum_by(items, children, measures.all.len(), *by, districts))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        running
-            .into_iter()
-            // A grouping that panicked is a bug; pass the panic on rather
-            // than return tables that silently lack it.
-            .flat_map(|thread| {
-                thread
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
+    let sums: Vec<Vec<(String, Sums)>> = in_parallel(&groupings, |chunk| {
+        chunk
+            .iter()
+            .map(|by| sum_by(&items, &children, measures.all.len(), *by, &districts))
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let mut sums = sums.into_iter();
     let total = sums
         .next()
@@ -169,82 +149,143 @@ fn items<'a>(
     rules: &ResponseRules,
     measures: &Measures,
 ) -> Items<'a> {
-    let mut districts: Vec<String> = Vec::new();
-    // Children numbered by pseudonym; every identification of each child,
-    // sorted, for S13's "notified again within 12 months".
+    // Numbers first, in one pass: children by pseudonym, districts by
+    // code, and every identification of each child, sorted, for S13's
+    // "notified again within 12 months".
     let mut children: HashMap<&str, u32, Fast> =
         HashMap::with_capacity_and_hasher(facts.len(), Fast::default());
+    let mut districts: Vec<String> = Vec::new();
     let mut identified: Vec<(u32, DateTime<Utc>)> = Vec::with_capacity(facts.len());
+    let mut numbered: Vec<(&CaseFacts, u32, u32)> = Vec::with_capacity(facts.len());
+    for case in facts {
+        if let Some(wanted) = &query.districts {
+            if !wanted.contains(&case.district) {
+                continue;
+            }
+        }
+        let next = children.len() as u32;
+        let child = *children.entry(case.child.as_str()).or_insert(next);
+        let district = match districts.iter().position(|d| *d == case.district) {
+            Some(at) => at,
+            None => {
+                districts.push(case.district.clone());
+                districts.len() - 1
+            }
+        };
+        numbered.push((case, child, district as u32));
+    }
+    // Re-notification may happen in another district: all cases count.
     for case in facts {
         let next = children.len() as u32;
         let child = *children.entry(case.child.as_str()).or_insert(next);
         identified.push((child, case.identified_at));
     }
     identified.sort_unstable();
-    let in_period = |on: NaiveDate| on >= query.from && on <= query.to;
-    let mut items = Vec::new();
-    for case in facts {
-        if let Some(districts) = &query.districts {
-            if !districts.contains(&case.district) {
-                continue;
-            }
-        }
-        let district = match districts.iter().position(|d| *d == case.district) {
-            Some(at) => at as u32,
-            None => {
-                districts.push(case.district.clone());
-                (districts.len() - 1) as u32
-            }
-        };
-        let child = children.get(case.child.as_str()).copied().unwrap_or(0);
-        let on = local_date(case.identified_at);
-        if in_period(on) {
-            items.push(Item {
+    let share_out = |chunk: &[(&'a CaseFacts, u32, u32)]| {
+        let mut items = Vec::with_capacity(chunk.len() * 2);
+        for (case, child, district) in chunk {
+            case_items(
                 case,
+                *child,
+                *district,
+                query,
+                rules,
+                measures,
+                &identified,
+                &mut items,
+            );
+        }
+        items
+    };
+    let items = in_parallel(&numbered, share_out)
+        .into_iter()
+        .flatten()
+        .collect();
+    Items { items, districts }
+}
+
+/// The items of one case: itself, its sent referrals and its closure,
+/// each when its day falls in the period.
+#[allow(clippy::too_many_arguments)]
+fn case_items<'a>(
+    case: &'a CaseFacts,
+    child: u32,
+    district: u32,
+    query: &Query,
+    rules: &ResponseRules,
+    measures: &Measures,
+    identified: &[(u32, DateTime<Utc>)],
+    items: &mut Vec<Item<'a>>,
+) {
+    let in_period = |on: NaiveDate| on >= query.from && on <= query.to;
+    let item = |on, contribution, child, outcome| Item {
+        case,
+        on,
+        contribution,
+        child,
+        district,
+        outcome,
+    };
+    let on = local_date(case.identified_at);
+    if in_period(on) {
+        let flags = measures.child_flags(case);
+        items.push(item(
+            on,
+            measures.of_case(case, rules),
+            Some((child, flags)),
+            None,
+        ));
+    }
+    for referral in &case.referrals {
+        let Some(sent) = referral.sent_at else {
+            continue;
+        };
+        let on = local_date(sent);
+        if in_period(on) {
+            let outcome = REFERRAL_STATUSES
+                .iter()
+                .position(|s| *s == referral.status)
+                .map(|at| at as u32);
+            items.push(item(
                 on,
-                contribution: measures.of_case(case, rules),
-                child: Some((child, measures.child_flags(case))),
-                district,
-                outcome: None,
-            });
-        }
-        for referral in &case.referrals {
-            let Some(sent) = referral.sent_at else {
-                continue;
-            };
-            let on = local_date(sent);
-            if in_period(on) {
-                items.push(Item {
-                    case,
-                    on,
-                    contribution: measures.of_referral(referral, sent),
-                    child: None,
-                    district,
-                    outcome: REFERRAL_STATUSES
-                        .iter()
-                        .position(|s| *s == referral.status)
-                        .map(|at| at as u32),
-                });
-            }
-        }
-        if let Some((closed_at, _)) = case.closed {
-            let on = local_date(closed_at);
-            if in_period(on) {
-                let first = identified.partition_point(|(c, _)| *c < child);
-                let end = identified.partition_point(|(c, _)| *c <= child);
-                let times = identified[first..end].iter().map(|(_, at)| *at);
-                items.push(Item {
-                    case,
-                    on,
-                    contribution: measures.of_closure(closed_at, times),
-                    child: None,
-                    district,
-                    outcome: None,
-                });
-            }
+                measures.of_referral(referral, sent),
+                None,
+                outcome,
+            ));
         }
     }
-    Items { items, districts }
+    if let Some((closed_at, _)) = case.closed {
+        let on = local_date(closed_at);
+        if in_period(on) {
+            let first = identified.partition_point(|(c, _)| *c < child);
+            let end = identified.partition_point(|(c, _)| *c <= child);
+            let times = identified[first..end].iter().map(|(_, at)| *at);
+            items.push(item(on, measures.of_closure(closed_at, times), None, None));
+        }
+    }
+}
+
+/// Runs `work` split in one chunk per core, each on its own thread, and
+/// returns the chunks' results in order. A panic in a chunk is a bug and
+/// is passed on rather than turned into a missing part of the answer.
+fn in_parallel<T: Sync, R: Send>(work: &[T], run: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = work.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let run = &run;
+        let running: Vec<_> = work
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || run(part)))
+            .collect();
+        running
+            .into_iter()
+            .map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 fn finish_all(
