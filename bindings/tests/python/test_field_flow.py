@@ -332,3 +332,35 @@ def test_a_revoked_device_is_wiped(server, open_caseload, tmp_path):
     assert not ocrotire.caseload_exists(str(tmp_path / "sa-4"))
     with pytest.raises(OcrotireError.Locked):
         assistant.list_cases(ocrotire.CaseFilter())
+
+
+def test_one_caseload_serves_several_threads(open_caseload):
+    import threading
+
+    caseload = open_caseload("sa-5", Role.SOCIAL_ASSISTANT)
+    case = caseload.create_case(*ana_turcanu(days_ago=0))
+    errors = []
+
+    def write(n):
+        try:
+            for i in range(10):
+                caseload.add_note(case.id, f"visit note {n}.{i}")
+        except Exception as e:  # noqa: BLE001 - any failure fails the test below
+            errors.append(e)
+
+    def read():
+        try:
+            for _ in range(20):
+                assert len(caseload.list_cases(ocrotire.CaseFilter()).cases) == 1
+                caseload.case_details(case.id)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    threads += [threading.Thread(target=read) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(caseload.case_details(case.id).notes) == 30
