@@ -177,10 +177,12 @@ fun fieldDay(dir: File) = Server(dir).use { server ->
 
         // 8. Lock; a wrong PIN says how many attempts are left.
         tablet.unlock.lock()
+        check(!tablet.repository.unlocked.value) { "locked" }
         tablet.unlock.unlock("000000")
         same(tablet.unlock.state.value, UnlockState.WrongPin(9u), "wrong PIN on the tablet")
         tablet.unlock.unlock(PIN)
         same(tablet.unlock.state.value, UnlockState.Unlocked, "unlocked again")
+        check(tablet.repository.unlocked.value) { "unlocked flag" }
     }
 }
 

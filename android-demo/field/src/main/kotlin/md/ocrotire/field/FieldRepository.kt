@@ -27,14 +27,19 @@ class FieldRepository(
 ) {
     @Volatile private var caseload: Caseload? = null
     private val changes = MutableStateFlow(0L)
+    private val open = MutableStateFlow(false)
 
     /** Bumped after every change to the caseload. */
     val revision: StateFlow<Long> = changes.asStateFlow()
+
+    /** Whether the keys are in memory; false again after [lock]. */
+    val unlocked: StateFlow<Boolean> = open.asStateFlow()
 
     fun exists(): Boolean = caseloadExists(dir)
 
     suspend fun create(pin: String, user: DeviceUser) = withContext(io) {
         caseload = Caseload.create(dir, pin, user, keys)
+        open.value = true
         changes.value++
     }
 
@@ -42,11 +47,13 @@ class FieldRepository(
         val opened = caseload ?: Caseload.open(dir, keys)
         opened.unlock(pin)
         caseload = opened
+        open.value = true
         changes.value++
     }
 
     fun lock() {
         caseload?.lock()
+        open.value = false
     }
 
     /** Runs a read on the caseload. Throws `Locked` before unlock. */

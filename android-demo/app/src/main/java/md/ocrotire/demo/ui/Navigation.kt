@@ -41,8 +41,10 @@ fun OcrotireNavHost(repository: FieldRepository, settings: SettingsViewModel) {
     val unlock = remember { UnlockViewModel(repository) }
     var capabilities by remember { mutableStateOf<Capabilities?>(null) }
     val state by unlock.state.collectAsState()
+    // The activity locks the caseload when it leaves the screen.
+    val unlocked by repository.unlocked.collectAsState()
 
-    if (state != UnlockState.Unlocked) {
+    if (state != UnlockState.Unlocked || !unlocked) {
         UnlockScreen(unlock)
         return
     }
