@@ -201,11 +201,6 @@ impl Measures {
         }
     }
 
-    /// Position of the measure `code` in [`Self::all`].
-    pub fn position(&self, code: &str) -> Option<usize> {
-        self.all.iter().position(|m| m.code == code)
-    }
-
     /// A case's shares of the case measures.
     pub fn of_case(&self, case: &CaseFacts, rules: &ResponseRules) -> Contribution {
         let mut out = Contribution::default();
@@ -347,4 +342,28 @@ fn hours_to_first_action(case: &CaseFacts) -> Option<f64> {
         .chain(case.police_notified_at)
         .min()?;
     Some(((first - case.identified_at).num_minutes() as f64 / 60.0).max(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_measure_has_a_bit_and_every_slot_a_measure() {
+        let measures = Measures::new();
+        assert!(measures.all.len() <= MAX_MEASURES);
+        let slots = [
+            measures.s01,
+            measures.s04,
+            measures.s05,
+            measures.s06,
+            measures.s13,
+            measures.s16,
+        ];
+        assert!(slots
+            .iter()
+            .chain(&measures.s07_level)
+            .chain(&measures.s09_unsuccessful)
+            .all(|at| *at < measures.all.len()));
+    }
 }
