@@ -551,4 +551,8 @@ fn facts_come_from_the_case_file_without_names_or_text() {
         !json.contains("Ana") && !json.contains("Grandmother"),
         "{json}"
     );
+    // The stored form comes back whole, and damaged bytes are refused.
+    let stored = facts.encode().expect("encode");
+    assert_eq!(CaseFacts::decode(&stored).expect("decode"), facts);
+    assert!(CaseFacts::decode(&stored[..stored.len() / 2]).is_err());
 }

@@ -24,6 +24,16 @@ pub enum Action {
     /// Written once a session's answer is ready: what was taken, refused,
     /// and which cases the device receives (a read of those files).
     Sync,
+    /// Dashboard: a password set, a sign-in, a sign-out (failed sign-ins
+    /// too, so guessing shows in the log).
+    SetPassword,
+    SignIn,
+    SignInFailed,
+    SignOut,
+    /// An indicator export: format, period, districts, who.
+    Export,
+    /// A conflict resolved from the dashboard.
+    Resolve,
 }
 
 impl Action {
@@ -35,6 +45,12 @@ impl Action {
             Action::RevokeDevice => "revoke_device",
             Action::SyncPush => "sync_push",
             Action::Sync => "sync",
+            Action::SetPassword => "set_password",
+            Action::SignIn => "sign_in",
+            Action::SignInFailed => "sign_in_failed",
+            Action::SignOut => "sign_out",
+            Action::Export => "export",
+            Action::Resolve => "resolve",
         }
     }
 }

@@ -3,12 +3,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ocrotire_core::model::Role;
+use ocrotire_core::reference::ReferenceError;
 
 use crate::admin::{self, AdminError};
 use crate::http::HttpConfig;
+use crate::reference::Reference;
 use crate::server::{self, ServeError, Tls};
 use crate::storage::postgres::{self, PostgresStorage};
 use crate::storage::sqlite::SqliteStorage;
@@ -157,6 +160,8 @@ pub enum CliError {
     Admin(#[from] AdminError),
     #[error("the storage worker stopped unexpectedly")]
     Worker,
+    #[error("bundled reference data: {0}")]
+    Reference(#[from] ReferenceError),
     #[error("--response-budget-bytes may be at most {max}")]
     ResponseBudget { max: usize },
 }
@@ -260,7 +265,8 @@ async fn serve<S: Storage>(storage: S, args: ServeArgs) -> Result<(), CliError> 
             max_statuses: args.max_statuses,
         },
     };
-    server::serve(storage, args.listen, tls, config).await?;
+    let reference = Arc::new(Reference::bundled()?);
+    server::serve(storage, reference, args.listen, tls, config).await?;
     Ok(())
 }
 

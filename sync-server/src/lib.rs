@@ -18,6 +18,8 @@ pub mod cli;
 pub mod clock;
 pub mod enrollment;
 pub mod http;
+pub mod office;
+pub mod reference;
 pub mod server;
 pub mod storage;
 pub mod sync;

@@ -12,6 +12,7 @@ use axum_server::Handle;
 
 use crate::http::auth::nonce_retention_ms;
 use crate::http::{router, AppState, HttpConfig};
+use crate::reference::Reference;
 use crate::storage::Storage;
 
 /// How long requests in flight may take to finish after a stop signal.
@@ -40,6 +41,7 @@ pub struct Tls {
 
 pub async fn serve<S: Storage>(
     storage: S,
+    reference: Arc<Reference>,
     listen: SocketAddr,
     tls: Option<Tls>,
     config: HttpConfig,
@@ -52,6 +54,7 @@ pub async fn serve<S: Storage>(
     let app = router(AppState {
         storage: storage.clone(),
         config: Arc::new(config),
+        reference,
     });
     let handle: Handle<SocketAddr> = Handle::new();
     tokio::spawn(stop_on_signal(handle.clone()));

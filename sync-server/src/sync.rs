@@ -3,13 +3,18 @@
 //! learn. The audit log names the cases pushed (before they are applied)
 //! and the cases sent (the files this user read).
 
+use std::sync::Arc;
+
 use automerge::ActorId;
+use ocrotire_core::indicators::CaseFacts;
+use ocrotire_core::reference::AdminUnits;
 use ocrotire_core::sync::authority::{accept_push, Writer};
 use ocrotire_core::sync::protocol::{
     Refusal, RefusalReason, SyncRequest, SyncResponse, PROTOCOL_VERSION,
 };
 
 use crate::audit::{Action, AuditEntry};
+use crate::reference::Reference;
 use crate::storage::{
     Decision, Device, FreshChange, PullQuery, PushOutcome, Reader, Storage, StorageError, User,
 };
@@ -35,6 +40,7 @@ pub fn valid_case_id(id: &str) -> bool {
 
 pub async fn run<S: Storage>(
     storage: &S,
+    reference: &Arc<Reference>,
     device: &Device,
     user: &User,
     request: SyncRequest,
@@ -89,11 +95,14 @@ pub async fn run<S: Storage>(
         };
         let id = case_id.clone();
         let changes = push.changes;
+        let reference = Arc::clone(reference);
         let outcome = storage
             .apply_push(
                 case_id.clone(),
                 device.device_id.clone(),
-                move |existing: Option<&[u8]>| decide(&id, existing, &changes, &writer),
+                move |existing: Option<&[u8]>| {
+                    decide(&id, existing, &changes, &writer, &reference.units)
+                },
             )
             .await?;
         match outcome {
@@ -188,6 +197,7 @@ fn decide(
     existing: Option<&[u8]>,
     changes: &[u8],
     writer: &Writer,
+    units: &AdminUnits,
 ) -> Result<Decision, RefusalReason> {
     let accepted = accept_push(case_id, existing, changes, writer)?;
     let fresh = accepted
@@ -205,6 +215,8 @@ fn decide(
     Ok(Decision {
         doc: accepted.doc,
         projection: accepted.projection,
+        facts: CaseFacts::of(&accepted.case, units),
+        case_number: accepted.case.case_number,
         fresh,
     })
 }

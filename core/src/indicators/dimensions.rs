@@ -58,6 +58,32 @@ impl Dimension {
         Dimension::Year,
     ];
 
+    /// The stable name (as serialised), for exports and mappings.
+    pub fn key(self) -> &'static str {
+        match self {
+            Dimension::Sex => "sex",
+            Dimension::AgeBand => "age_band",
+            Dimension::LegalAgeBand => "legal_age_band",
+            Dimension::Settlement => "settlement",
+            Dimension::District => "district",
+            Dimension::Disability => "disability",
+            Dimension::Form => "form",
+            Dimension::Relationship => "relationship",
+            Dimension::PerpetratorAge => "perpetrator_age",
+            Dimension::Reporter => "reporter",
+            Dimension::ParentsAbroad => "parents_abroad",
+            Dimension::Refugee => "refugee",
+            Dimension::ReferralOutcome => "referral_outcome",
+            Dimension::Month => "month",
+            Dimension::Quarter => "quarter",
+            Dimension::Year => "year",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Dimension> {
+        Dimension::ALL.into_iter().find(|d| d.key() == key)
+    }
+
     /// Whether each counted item falls in exactly one category, so that
     /// categories add up to the total. Only then can a total give away a
     /// suppressed cell, and only then does disclosure control need to
@@ -100,6 +126,29 @@ impl Dimension {
             Dimension::Quarter => found(years_since_first(on) * 4 + on.month0() / 3),
             Dimension::Year => found(years_since_first(on)),
         }
+    }
+
+    /// Every category key of a dimension with a fixed list of them; `None`
+    /// for districts and periods, whose categories depend on the data.
+    pub fn categories(self) -> Option<Vec<String>> {
+        let count = match self {
+            Dimension::Sex => Sex::ALL.len(),
+            Dimension::AgeBand => AGE_BANDS.len(),
+            Dimension::LegalAgeBand => LEGAL_AGE_BANDS.len(),
+            Dimension::Settlement => 3,
+            Dimension::Disability => YesNoUnknown::ALL.len(),
+            Dimension::Form => SesacForm::ALL.len(),
+            Dimension::Relationship => Relationship::ALL.len(),
+            Dimension::PerpetratorAge => PerpetratorAge::ALL.len(),
+            Dimension::Reporter => ReportingSector::ALL.len(),
+            Dimension::ParentsAbroad => ParentsAbroad::ALL.len(),
+            Dimension::Refugee => RefugeeStatus::ALL.len(),
+            Dimension::ReferralOutcome => REFERRAL_STATUSES.len(),
+            Dimension::District | Dimension::Month | Dimension::Quarter | Dimension::Year => {
+                return None
+            }
+        };
+        Some((0..count as u32).map(|id| self.name(id, &[])).collect())
     }
 
     /// The category key of number `id` (see [`Self::each_category`]).
@@ -177,5 +226,36 @@ pub fn legal_age_band(age: Option<u32>) -> &'static str {
         Some(14..=15) => "14-15",
         Some(16..=17) => "16-17",
         _ => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_the_serialised_names_and_read_back() {
+        for dimension in Dimension::ALL {
+            let json = serde_json::to_string(&dimension).expect("serialise");
+            assert_eq!(json, format!("\"{}\"", dimension.key()));
+            assert_eq!(Dimension::from_key(dimension.key()), Some(dimension));
+        }
+        assert_eq!(Dimension::from_key("colour"), None);
+    }
+
+    #[test]
+    fn fixed_categories_are_distinct_and_never_unnamed() {
+        for dimension in Dimension::ALL {
+            let Some(categories) = dimension.categories() else {
+                continue;
+            };
+            let distinct: std::collections::BTreeSet<&String> = categories.iter().collect();
+            assert_eq!(distinct.len(), categories.len(), "{dimension:?}");
+            assert!(categories.iter().all(|c| !c.is_empty()));
+        }
+        assert_eq!(
+            Dimension::Sex.categories().map(|c| c.len()),
+            Some(Sex::ALL.len())
+        );
     }
 }

@@ -222,6 +222,29 @@ pub fn publish(table: &Table, policy: &Policy) -> Result<PublishedTable, Disclos
     })
 }
 
+impl PublishedTable {
+    /// The table with nothing hidden: for a district's own officers, who
+    /// see exact counts of their district.
+    pub fn exact(table: &Table) -> PublishedTable {
+        let shown = |value: &Value| Published {
+            numerator: Some(value.numerator),
+            denominator: value.denominator,
+            ratio_shown: true,
+            median: value.median,
+        };
+        PublishedTable {
+            measure: table.measure.clone(),
+            by: table.by,
+            rows: table
+                .rows
+                .iter()
+                .map(|(category, value)| (category.clone(), shown(value)))
+                .collect(),
+            total: shown(&table.total),
+        }
+    }
+}
+
 fn hidden_value() -> Published {
     Published {
         numerator: None,

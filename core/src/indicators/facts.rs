@@ -69,7 +69,22 @@ pub struct ReferralFacts {
     pub unsuccessful_reason: Option<UnsuccessfulReason>,
 }
 
+/// Facts that do not encode or decode (stored by another version, or
+/// damaged). It carries no content.
+#[derive(Debug, thiserror::Error)]
+#[error("case facts do not encode or decode")]
+pub struct FactsCodecError;
+
 impl CaseFacts {
+    /// The compact form a server keeps per case (postcard).
+    pub fn encode(&self) -> Result<Vec<u8>, FactsCodecError> {
+        postcard::to_allocvec(self).map_err(|_| FactsCodecError)
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<CaseFacts, FactsCodecError> {
+        postcard::from_bytes(bytes).map_err(|_| FactsCodecError)
+    }
+
     pub fn of(case: &CaseFile, units: &AdminUnits) -> CaseFacts {
         let identified = local_date(case.notification.identified_at);
         let initial_assessment = case

@@ -35,6 +35,9 @@ pub struct Accepted {
     /// Raw bytes of the changes that were new to the server, to number.
     pub fresh: Vec<Vec<u8>>,
     pub projection: CaseProjection,
+    /// The merged case, from which the server derives what else it keeps
+    /// (indicator facts) without reading the document again.
+    pub case: CaseFile,
 }
 
 /// Whether `user` may see `case` at all (and so receive its changes).
@@ -111,6 +114,7 @@ pub fn accept_push(
         doc: saved,
         fresh,
         projection,
+        case: after,
     })
 }
 

@@ -17,6 +17,7 @@ use ocrotire_core::model::Role;
 use ocrotire_core::sync::protocol::{self, Enroll, Enrolled, SyncRequest, PROTOCOL_VERSION};
 
 use crate::enrollment::code_hash;
+use crate::reference::Reference;
 use crate::storage::{EnrollOutcome, NewEnrollment, Storage};
 use crate::sync::Limits;
 pub use error::ApiError;
@@ -33,6 +34,7 @@ pub struct HttpConfig {
 pub struct AppState<S> {
     pub storage: S,
     pub config: Arc<HttpConfig>,
+    pub reference: Arc<Reference>,
 }
 
 pub fn router<S: Storage>(state: AppState<S>) -> Router {
@@ -145,6 +147,7 @@ async fn sync<S: Storage>(
     let request: SyncRequest = protocol::decode(&body)?;
     let response = crate::sync::run(
         &state.storage,
+        &state.reference,
         &device,
         &user,
         request,

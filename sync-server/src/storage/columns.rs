@@ -3,6 +3,7 @@
 //! assignment as a JSON array of user ids.
 
 use chrono::{DateTime, Utc};
+use ocrotire_core::indicators::CaseFacts;
 use ocrotire_core::model::{CaseStatus, RiskLevel, Role, Sex};
 use ocrotire_core::sync::projection::CaseProjection;
 
@@ -52,6 +53,17 @@ pub fn parse_sex(key: &str) -> Result<Sex, StorageError> {
         .copied()
         .find(|s| s.key() == key)
         .ok_or(StorageError::Corrupt("unknown sex"))
+}
+
+/// The stored form of a case's indicator facts.
+pub fn facts_blob(facts: &CaseFacts) -> Result<Vec<u8>, StorageError> {
+    facts
+        .encode()
+        .map_err(|_| StorageError::Corrupt("case facts do not encode"))
+}
+
+pub fn parse_facts(blob: &[u8]) -> Result<CaseFacts, StorageError> {
+    CaseFacts::decode(blob).map_err(|_| StorageError::Corrupt("stored case facts"))
 }
 
 pub fn assigned_json(assigned: &[String]) -> String {

@@ -11,7 +11,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::DateTime;
-use ocrotire_core::model::{CaseStatus, Role, Sex};
+use ocrotire_core::indicators::CaseFacts;
+use ocrotire_core::model::{
+    CaseStatus, ParentsAbroad, PerpetratorAge, RefugeeStatus, Relationship, ReportingSector, Role,
+    Sex, YesNoUnknown,
+};
 use ocrotire_core::sync::authority::may_see;
 use ocrotire_core::sync::projection::CaseProjection;
 use ocrotire_core::sync::protocol::Pull;
@@ -93,6 +97,8 @@ on_every_backend!(
     concurrent_writers_on_two_instances_number_in_commit_order,
 );
 
+mod office;
+
 fn query(role: Role, user: &str, cursor: u64, budget: usize) -> PullQuery {
     PullQuery {
         reader: Reader {
@@ -122,6 +128,36 @@ fn projection(id: &str, district: &str, creator: &str, assigned: &[&str]) -> Cas
         sex: Sex::Female,
         locality: "x".into(),
         open_conflicts: 0,
+    }
+}
+
+/// Indicator facts of an open case identified at the Unix epoch.
+fn facts(id: &str, district: &str) -> CaseFacts {
+    CaseFacts {
+        case_id: id.to_string(),
+        child: format!("p-{id}"),
+        district: district.to_string(),
+        settlement: None,
+        sex: Sex::Female,
+        age: Some(12),
+        disability: YesNoUnknown::Unknown,
+        disability_domains: Vec::new(),
+        parents_abroad: ParentsAbroad::Unknown,
+        refugee: RefugeeStatus::Unknown,
+        reporter: ReportingSector::Education,
+        forms: Vec::new(),
+        relationship: Relationship::Unknown,
+        perpetrator_age: PerpetratorAge::Unknown,
+        online: YesNoUnknown::Unknown,
+        identified_at: DateTime::from_timestamp_millis(0).unwrap(),
+        registered_at: None,
+        crime_suspected: false,
+        police_notified_at: None,
+        initial_assessment: None,
+        referrals: Vec::new(),
+        follow_ups: Vec::new(),
+        nrs_at: None,
+        closed: None,
     }
 }
 
@@ -369,6 +405,8 @@ fn append(case_id: &str, marker: String) -> impl super::Decide {
         Ok(Decision {
             doc,
             projection: projection(&case_id, "9200", "author", &[]),
+            facts: facts(&case_id, "9200"),
+            case_number: format!("N-{case_id}"),
             fresh: vec![FreshChange {
                 hash,
                 bytes: marker.into_bytes(),

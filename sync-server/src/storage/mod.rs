@@ -27,11 +27,12 @@ pub mod visibility;
 use std::collections::HashSet;
 use std::future::Future;
 
+use ocrotire_core::indicators::CaseFacts;
 use ocrotire_core::model::Role;
 use ocrotire_core::sync::projection::CaseProjection;
 use ocrotire_core::sync::protocol::{CaseStatusNote, Pull, RefusalReason};
 
-use crate::audit::{AuditCheck, AuditEntry};
+use crate::audit::{AuditCheck, AuditEntry, AuditRow};
 
 /// Failures of the storage layer. Messages name tables and constraints,
 /// never stored values, so they are safe to log.
@@ -139,6 +140,9 @@ pub struct FreshChange {
 pub struct Decision {
     pub doc: Vec<u8>,
     pub projection: CaseProjection,
+    /// What the case adds to the indicators, stored encoded beside it.
+    pub facts: CaseFacts,
+    pub case_number: String,
     pub fresh: Vec<FreshChange>,
 }
 
@@ -183,6 +187,35 @@ pub struct PullBatch {
     pub removed: Vec<String>,
     pub cursor: u64,
     pub more: bool,
+}
+
+/// A district's case as its office lists it: the projection, the number
+/// people know it by, and its indicator facts (absent for a case stored
+/// before facts were kept, until its next push).
+#[derive(Debug, Clone)]
+pub struct OfficeCase {
+    pub case_number: String,
+    pub projection: CaseProjection,
+    pub facts: Option<CaseFacts>,
+}
+
+/// A user and their dashboard password hash (none for field workers, who
+/// sign in on devices only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub user: User,
+    pub password_hash: Option<Vec<u8>>,
+}
+
+/// A signed-in dashboard session, stored by the SHA-256 of its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSession {
+    pub token_hash: [u8; 32],
+    pub user_id: String,
+    /// Sent back with every form; a page of another site cannot know it.
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub expires_at: i64,
 }
 
 /// The decision a push runs under the document's lock: given the stored
@@ -288,4 +321,62 @@ pub trait Storage: Clone + Send + Sync + 'static {
 
     /// Recomputes the audit hash chain.
     fn verify_audit(&self) -> impl Future<Output = Result<AuditCheck, StorageError>> + Send;
+
+    /// Up to `limit` audit rows, newest first, numbered below `before`
+    /// (from the newest when `None`).
+    fn audit_rows(
+        &self,
+        before: Option<u64>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditRow>, StorageError>> + Send;
+
+    /// The indicator facts of the cases `districts` hold (every district
+    /// when `None`); cases without facts yet are left out.
+    fn case_facts(
+        &self,
+        districts: Option<Vec<String>>,
+    ) -> impl Future<Output = Result<Vec<CaseFacts>, StorageError>> + Send;
+
+    /// Every case `district` holds, for its office.
+    fn district_cases(
+        &self,
+        district: String,
+    ) -> impl Future<Output = Result<Vec<OfficeCase>, StorageError>> + Send;
+
+    /// Sets the dashboard password hash of an existing user; `false` if
+    /// the user is unknown.
+    fn set_password(
+        &self,
+        user_id: String,
+        hash: Vec<u8>,
+        audit: AuditEntry,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// A user and their dashboard password hash (`None` if they have none).
+    fn password(
+        &self,
+        user_id: String,
+    ) -> impl Future<Output = Result<Option<Account>, StorageError>> + Send;
+
+    /// Stores a new session, audited with it; expired sessions go then too.
+    fn create_session(
+        &self,
+        session: WebSession,
+        audit: AuditEntry,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// The session and its user, if the token is known and not expired at
+    /// `now`.
+    fn session(
+        &self,
+        token_hash: [u8; 32],
+        now: i64,
+    ) -> impl Future<Output = Result<Option<(WebSession, User)>, StorageError>> + Send;
+
+    /// Ends a session (signing out), audited.
+    fn end_session(
+        &self,
+        token_hash: [u8; 32],
+        audit: AuditEntry,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
 }

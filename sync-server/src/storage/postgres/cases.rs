@@ -10,7 +10,7 @@ use tokio_postgres::Row;
 use ocrotire_core::sync::projection::CaseProjection;
 
 use crate::storage::columns::{
-    finish_user, role_key, seq_count, seq_u64, ProjectionColumns, ProjectionRow,
+    facts_blob, finish_user, role_key, seq_count, seq_u64, ProjectionColumns, ProjectionRow,
 };
 use crate::storage::visibility::{self, DOCUMENT_ROLES};
 use crate::storage::{Decide, Decision, PushOutcome, StorageError};
@@ -107,19 +107,22 @@ async fn write_document(
     (first_seq, last_seq): (i64, i64),
 ) -> Result<(), StorageError> {
     let p = ProjectionColumns::of(&decision.projection);
+    let facts = facts_blob(&decision.facts)?;
     let upsert = tx
         .prepare_cached(
             "INSERT INTO documents (case_id, doc, district, created_by, assigned_to, status, risk, identified_at,
                                     registered, assessed, referred, sex, locality, open_conflicts, updated_seq,
-                                    created_seq, created_device)
-             VALUES ($1, $2, $3, $4, $5::TEXT::JSONB, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                                    created_seq, created_device, facts, case_number)
+             VALUES ($1, $2, $3, $4, $5::TEXT::JSONB, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                     $18, $19)
              ON CONFLICT (case_id) DO UPDATE SET
                  doc = excluded.doc, district = excluded.district, created_by = excluded.created_by,
                  assigned_to = excluded.assigned_to, status = excluded.status, risk = excluded.risk,
                  identified_at = excluded.identified_at, registered = excluded.registered,
                  assessed = excluded.assessed, referred = excluded.referred, sex = excluded.sex,
                  locality = excluded.locality, open_conflicts = excluded.open_conflicts,
-                 updated_seq = excluded.updated_seq",
+                 updated_seq = excluded.updated_seq, facts = excluded.facts,
+                 case_number = excluded.case_number",
         )
         .await?;
     tx.execute(
@@ -142,6 +145,8 @@ async fn write_document(
             &last_seq,
             &first_seq,
             &origin_device,
+            &facts,
+            &decision.case_number,
         ],
     )
     .await?;

@@ -92,7 +92,7 @@ impl Fixture for PgFixture {
     ) {
         let assigned: Vec<String> = assigned.iter().map(|s| s.to_string()).collect();
         self.execute(
-            "INSERT INTO documents VALUES ($1, $2, $3, $4, $5::TEXT::JSONB, 'open', NULL, 0, false, false, false, 'female', 'x', 0, $6, 0, '')",
+            "INSERT INTO documents VALUES ($1, $2, $3, $4, $5::TEXT::JSONB, 'open', NULL, 0, false, false, false, 'female', 'x', 0, $6, 0, '', NULL, '')",
             &[&id, &format!("doc-{id}").into_bytes(), &district, &creator, &assigned_json(&assigned), &seq],
         )
         .await;

@@ -13,6 +13,7 @@ use crate::storage::{schema, StorageError};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_initial.sql")),
     (2, include_str!("../migrations/postgres/0002_created.sql")),
+    (3, include_str!("../migrations/postgres/0003_office.sql")),
 ];
 
 /// The advisory lock key of migrations ("ocrotire" in ASCII).

@@ -24,6 +24,7 @@ mod cases;
 pub(crate) mod fixture;
 mod identity;
 mod migrate;
+mod office;
 mod pull;
 pub mod scratch;
 
@@ -35,11 +36,13 @@ use deadpool_postgres::{
 };
 use tokio_postgres::NoTls;
 
+use ocrotire_core::indicators::CaseFacts;
+
 use super::{
-    Decide, Device, EnrollOutcome, IssuedCode, NewEnrollment, PullBatch, PullQuery, PushOutcome,
-    Storage, StorageError, User,
+    Account, Decide, Device, EnrollOutcome, IssuedCode, NewEnrollment, OfficeCase, PullBatch,
+    PullQuery, PushOutcome, Storage, StorageError, User, WebSession,
 };
-use crate::audit::{AuditCheck, AuditEntry};
+use crate::audit::{AuditCheck, AuditEntry, AuditRow};
 use crate::storage::columns::seq_i64;
 
 /// Connections a server keeps open by default.
@@ -281,6 +284,62 @@ impl Storage for PostgresStorage {
 
     async fn verify_audit(&self) -> Result<AuditCheck, StorageError> {
         audit_log::verify(&mut self.client().await?).await
+    }
+
+    async fn audit_rows(
+        &self,
+        before: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRow>, StorageError> {
+        office::audit_rows(&self.client().await?, before, limit).await
+    }
+
+    async fn case_facts(
+        &self,
+        districts: Option<Vec<String>>,
+    ) -> Result<Vec<CaseFacts>, StorageError> {
+        office::case_facts(&self.client().await?, districts.as_deref()).await
+    }
+
+    async fn district_cases(&self, district: String) -> Result<Vec<OfficeCase>, StorageError> {
+        office::district_cases(&self.client().await?, &district).await
+    }
+
+    async fn set_password(
+        &self,
+        user_id: String,
+        hash: Vec<u8>,
+        audit: AuditEntry,
+    ) -> Result<bool, StorageError> {
+        office::set_password(&mut self.client().await?, &user_id, &hash, &audit).await
+    }
+
+    async fn password(&self, user_id: String) -> Result<Option<Account>, StorageError> {
+        office::password(&self.client().await?, &user_id).await
+    }
+
+    async fn create_session(
+        &self,
+        session: WebSession,
+        audit: AuditEntry,
+    ) -> Result<(), StorageError> {
+        office::create_session(&mut self.client().await?, &session, &audit).await
+    }
+
+    async fn session(
+        &self,
+        token_hash: [u8; 32],
+        now: i64,
+    ) -> Result<Option<(WebSession, User)>, StorageError> {
+        office::session(&self.client().await?, &token_hash, now).await
+    }
+
+    async fn end_session(
+        &self,
+        token_hash: [u8; 32],
+        audit: AuditEntry,
+    ) -> Result<(), StorageError> {
+        office::end_session(&mut self.client().await?, &token_hash, &audit).await
     }
 }
 

@@ -83,7 +83,7 @@ impl Fixture for SqliteFixture {
         let assigned: Vec<String> = assigned.iter().map(|s| s.to_string()).collect();
         self.raw()
             .execute(
-                "INSERT INTO documents VALUES (?1, ?2, ?3, ?4, ?5, 'open', NULL, 0, 0, 0, 0, 'female', 'x', 0, ?6, 0, '')",
+                "INSERT INTO documents VALUES (?1, ?2, ?3, ?4, ?5, 'open', NULL, 0, 0, 0, 0, 'female', 'x', 0, ?6, 0, '', NULL, '')",
                 (id, format!("doc-{id}").into_bytes(), district, creator, assigned_json(&assigned), seq),
             )
             .unwrap();

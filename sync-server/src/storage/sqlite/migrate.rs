@@ -11,6 +11,7 @@ use crate::storage::{schema, StorageError};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_initial.sql")),
     (2, include_str!("../migrations/sqlite/0002_created.sql")),
+    (3, include_str!("../migrations/sqlite/0003_office.sql")),
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
@@ -77,6 +78,12 @@ mod tests {
             )
             .unwrap();
         assert_eq!(began, (3, "dev-a".to_string()));
-        assert_eq!(current_version(&conn).unwrap(), 2);
+        let latest = MIGRATIONS.last().map(|(v, _)| *v).unwrap();
+        assert_eq!(current_version(&conn).unwrap(), latest);
+        // Step three: no facts yet, until the case's next push.
+        let facts: Option<Vec<u8>> = conn
+            .query_row("SELECT facts FROM documents", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(facts, None);
     }
 }

@@ -11,6 +11,7 @@ mod cases;
 pub(crate) mod fixture;
 mod identity;
 mod migrate;
+mod office;
 mod pull;
 
 use std::collections::HashSet;
@@ -20,11 +21,13 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+use ocrotire_core::indicators::CaseFacts;
+
 use super::{
-    Decide, Device, EnrollOutcome, IssuedCode, NewEnrollment, PullBatch, PullQuery, PushOutcome,
-    Storage, StorageError, User,
+    Account, Decide, Device, EnrollOutcome, IssuedCode, NewEnrollment, OfficeCase, PullBatch,
+    PullQuery, PushOutcome, Storage, StorageError, User, WebSession,
 };
-use crate::audit::{AuditCheck, AuditEntry};
+use crate::audit::{AuditCheck, AuditEntry, AuditRow};
 use crate::storage::columns::seq_i64;
 
 /// How long a write waits for another process holding the file's lock.
@@ -174,5 +177,68 @@ impl Storage for SqliteStorage {
 
     async fn verify_audit(&self) -> Result<AuditCheck, StorageError> {
         self.run(audit_log::verify).await
+    }
+
+    async fn audit_rows(
+        &self,
+        before: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRow>, StorageError> {
+        self.run(move |conn| office::audit_rows(conn, before, limit))
+            .await
+    }
+
+    async fn case_facts(
+        &self,
+        districts: Option<Vec<String>>,
+    ) -> Result<Vec<CaseFacts>, StorageError> {
+        self.run(move |conn| office::case_facts(conn, districts.as_deref()))
+            .await
+    }
+
+    async fn district_cases(&self, district: String) -> Result<Vec<OfficeCase>, StorageError> {
+        self.run(move |conn| office::district_cases(conn, &district))
+            .await
+    }
+
+    async fn set_password(
+        &self,
+        user_id: String,
+        hash: Vec<u8>,
+        audit: AuditEntry,
+    ) -> Result<bool, StorageError> {
+        self.run(move |conn| office::set_password(conn, &user_id, &hash, &audit))
+            .await
+    }
+
+    async fn password(&self, user_id: String) -> Result<Option<Account>, StorageError> {
+        self.run(move |conn| office::password(conn, &user_id)).await
+    }
+
+    async fn create_session(
+        &self,
+        session: WebSession,
+        audit: AuditEntry,
+    ) -> Result<(), StorageError> {
+        self.run(move |conn| office::create_session(conn, &session, &audit))
+            .await
+    }
+
+    async fn session(
+        &self,
+        token_hash: [u8; 32],
+        now: i64,
+    ) -> Result<Option<(WebSession, User)>, StorageError> {
+        self.run(move |conn| office::session(conn, &token_hash, now))
+            .await
+    }
+
+    async fn end_session(
+        &self,
+        token_hash: [u8; 32],
+        audit: AuditEntry,
+    ) -> Result<(), StorageError> {
+        self.run(move |conn| office::end_session(conn, &token_hash, &audit))
+            .await
     }
 }

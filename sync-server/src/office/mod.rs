@@ -1,0 +1,11 @@
+//! The district office's side of the server, independent of HTTP:
+//! - [`report`]: indicators from the facts stored per case, exact for a
+//!   district's own officers and disclosure-controlled for everyone else;
+//! - [`export`]: those tables as CSV, JSON and DHIS2 `dataValueSets`,
+//!   every export audited;
+//! - [`dhis2`]: the mapping from indicators to DHIS2 codes;
+//! - [`caseload`]: what in a district is overdue.
+
+pub mod dhis2;
+
+pub mod report;

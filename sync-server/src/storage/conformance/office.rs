@@ -1,0 +1,188 @@
+//! The district office's storage, on every backend: facts kept with each
+//! push and read by district, a district's cases, sign-in and sessions,
+//! the audit log read back page by page.
+
+use super::{facts, projection, Fixture};
+use crate::audit::{Action, AuditEntry};
+use crate::storage::{Account, Decision, FreshChange, PushOutcome, Storage, User, WebSession};
+use ocrotire_core::model::Role;
+
+on_every_backend!(
+    facts_are_kept_with_each_push_and_read_by_district,
+    sessions_expire_end_and_know_their_user,
+    audit_rows_come_newest_first_in_pages,
+);
+
+fn entry(action: Action, subject: &str) -> AuditEntry {
+    AuditEntry {
+        at: 1,
+        user_id: "officer".into(),
+        device_id: "web".into(),
+        action,
+        subject: subject.into(),
+    }
+}
+
+async fn push(storage: &impl Storage, id: &str, district: &str, change: &str) {
+    let (id_owned, district, change) = (id.to_owned(), district.to_owned(), change.to_owned());
+    let outcome = storage
+        .apply_push(id.into(), "dev".into(), move |_: Option<&[u8]>| {
+            let mut facts = facts(&id_owned, &district);
+            facts.age = Some(change.len() as u32);
+            Ok(Decision {
+                doc: change.clone().into_bytes(),
+                projection: projection(&id_owned, &district, "author", &[]),
+                facts,
+                case_number: format!("N-{id_owned}"),
+                fresh: vec![FreshChange {
+                    hash: [change.len() as u8; 32],
+                    bytes: change.into_bytes(),
+                }],
+            })
+        })
+        .await
+        .unwrap();
+    assert!(matches!(outcome, PushOutcome::Stored { .. }));
+}
+
+async fn facts_are_kept_with_each_push_and_read_by_district(f: impl Fixture) {
+    let s = f.storage();
+    push(s, "a", "9200", "x").await;
+    push(s, "b", "0100", "x").await;
+    push(s, "a", "9200", "xyz").await;
+    // The case inserted without facts (as before schema 3) counts nowhere.
+    f.insert_case("old", "9200", "author", &[], 1).await;
+
+    let mut all: Vec<(String, Option<u32>)> = s
+        .case_facts(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.case_id, f.age))
+        .collect();
+    all.sort();
+    // The second push of `a` replaced its facts.
+    assert_eq!(all, [("a".into(), Some(3)), ("b".into(), Some(1))]);
+    let ours = s.case_facts(Some(vec!["0100".into()])).await.unwrap();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].case_id, "b");
+    assert!(s
+        .case_facts(Some(vec!["1700".into()]))
+        .await
+        .unwrap()
+        .is_empty());
+
+    let mut cases = s.district_cases("9200".into()).await.unwrap();
+    cases.sort_by(|x, y| x.projection.case_id.cmp(&y.projection.case_id));
+    let summary: Vec<(&str, &str, bool)> = cases
+        .iter()
+        .map(|c| {
+            (
+                c.projection.case_id.as_str(),
+                c.case_number.as_str(),
+                c.facts.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(summary, [("a", "N-a", true), ("old", "", false)]);
+}
+
+async fn sessions_expire_end_and_know_their_user(f: impl Fixture) {
+    let s = f.storage();
+    let officer = User {
+        user_id: "officer".into(),
+        role: Role::DistrictOfficer,
+        district: "9200".into(),
+        created_at: 1,
+    };
+    assert!(!s
+        .set_password("officer".into(), vec![1], entry(Action::SetPassword, "x"))
+        .await
+        .unwrap());
+    s.create_user(officer.clone(), entry(Action::CreateUser, "user=officer"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.password("officer".into()).await.unwrap(),
+        Some(Account {
+            user: officer.clone(),
+            password_hash: None
+        })
+    );
+    assert!(s
+        .set_password(
+            "officer".into(),
+            vec![7; 48],
+            entry(Action::SetPassword, "user=officer")
+        )
+        .await
+        .unwrap());
+    assert_eq!(
+        s.password("officer".into()).await.unwrap(),
+        Some(Account {
+            user: officer.clone(),
+            password_hash: Some(vec![7; 48])
+        })
+    );
+    assert_eq!(s.password("nobody".into()).await.unwrap(), None);
+
+    let session = |token: u8, expires_at| WebSession {
+        token_hash: [token; 32],
+        user_id: "officer".into(),
+        csrf_token: format!("csrf-{token}"),
+        created_at: 100,
+        expires_at,
+    };
+    s.create_session(session(1, 200), entry(Action::SignIn, "user=officer"))
+        .await
+        .unwrap();
+    s.create_session(session(2, 300), entry(Action::SignIn, "user=officer"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.session([1; 32], 150).await.unwrap(),
+        Some((session(1, 200), officer.clone()))
+    );
+    assert_eq!(s.session([1; 32], 200).await.unwrap(), None, "expired");
+    assert_eq!(s.session([9; 32], 150).await.unwrap(), None, "unknown");
+    s.end_session([2; 32], entry(Action::SignOut, "user=officer"))
+        .await
+        .unwrap();
+    assert_eq!(s.session([2; 32], 150).await.unwrap(), None, "ended");
+    let actions: Vec<String> = s
+        .audit_rows(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "sign_out",
+            "sign_in",
+            "sign_in",
+            "set_password",
+            "create_user"
+        ]
+    );
+}
+
+async fn audit_rows_come_newest_first_in_pages(f: impl Fixture) {
+    let s = f.storage();
+    for i in 0..5 {
+        s.append_audit(entry(Action::Export, &format!("n={i}")))
+            .await
+            .unwrap();
+    }
+    let first = s.audit_rows(None, 2).await.unwrap();
+    let subjects = |rows: &[crate::audit::AuditRow]| -> Vec<String> {
+        rows.iter().map(|r| r.subject.clone()).collect()
+    };
+    assert_eq!(subjects(&first), ["n=4", "n=3"]);
+    let next = s.audit_rows(Some(first[1].seq), 2).await.unwrap();
+    assert_eq!(subjects(&next), ["n=2", "n=1"]);
+    let last = s.audit_rows(Some(next[1].seq), 2).await.unwrap();
+    assert_eq!(subjects(&last), ["n=0"]);
+    assert!(s.verify_audit().await.unwrap().first_broken.is_none());
+}
