@@ -64,6 +64,24 @@ fn zeros_and_large_counts_stay_and_a_lone_small_row_hides_the_total() {
     );
 }
 
+/// A measure the dimension does not classify (cases by referral outcome)
+/// has a total but no rows. Its rows do not add up to it, so no equation
+/// ties them: the small total is simply hidden, and protection ends.
+#[test]
+fn a_total_without_rows_is_hidden_and_protection_ends() {
+    let mut unclassified = table(Dimension::ReferralOutcome, &[]);
+    unclassified.total = count(2);
+    let published = publish(&unclassified, &Policy::default()).expect("published");
+    assert!(published.rows.is_empty());
+    assert_eq!(published.total.numerator, None);
+    // Even an equation that pins a lone hidden cell cannot loop for ever.
+    let pinned = Equation {
+        parts: vec![],
+        total: 0,
+    };
+    assert_eq!(protect(&[2], &[true], &[pinned], 5), vec![true]);
+}
+
 #[test]
 fn forms_do_not_add_up_so_only_small_counts_are_hidden() {
     // A case with two forms counts under both: no "rows add up" equation.

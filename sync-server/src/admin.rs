@@ -8,9 +8,20 @@ use crate::audit::{hex, Action, AuditEntry};
 use crate::clock::now_ms;
 use crate::enrollment::{code_hash, new_code, RandomUnavailable, CODE_LIFETIME_MS};
 use crate::storage::{IssuedCode, Storage, StorageError, User};
+use crate::web::password::{self, PasswordError};
 
 /// What the audit log records as the device of command-line actions.
 pub const CLI_DEVICE: &str = "admin-cli";
+/// ... and of actions taken on the dashboard.
+pub const WEB_DEVICE: &str = "web";
+
+/// Who administers, and through what (`CLI_DEVICE` or `WEB_DEVICE`): both
+/// go into the audit row of every change.
+#[derive(Debug, Clone, Copy)]
+pub struct Operator<'a> {
+    pub user_id: &'a str,
+    pub channel: &'static str,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -26,6 +37,12 @@ pub enum AdminError {
     UnknownUser(String),
     #[error("no active device {0}")]
     UnknownDevice(String),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(
+        "only district officers, national analysts and administrators sign in to the dashboard"
+    )]
+    NoDashboard,
     #[error("the audit log is broken at row {seq} (of {rows})")]
     AuditBroken { seq: u64, rows: u64 },
 }
@@ -54,11 +71,11 @@ pub fn check_district(district: &str) -> Result<(), AdminError> {
     ))
 }
 
-fn entry(operator: &str, action: Action, subject: String) -> AuditEntry {
+pub fn entry(operator: Operator<'_>, action: Action, subject: String) -> AuditEntry {
     AuditEntry {
         at: now_ms(),
-        user_id: operator.to_owned(),
-        device_id: CLI_DEVICE.to_owned(),
+        user_id: operator.user_id.to_owned(),
+        device_id: operator.channel.to_owned(),
         action,
         subject,
     }
@@ -66,7 +83,7 @@ fn entry(operator: &str, action: Action, subject: String) -> AuditEntry {
 
 pub async fn create_user<S: Storage>(
     storage: &S,
-    operator: &str,
+    operator: Operator<'_>,
     user_id: &str,
     role: Role,
     district: &str,
@@ -91,10 +108,41 @@ pub async fn create_user<S: Storage>(
     }
 }
 
+/// Sets the dashboard password of an office user.
+pub async fn set_password<S: Storage>(
+    storage: &S,
+    operator: Operator<'_>,
+    user_id: &str,
+    password: &str,
+) -> Result<(), AdminError> {
+    let Some(user) = storage.user(user_id.to_owned()).await? else {
+        return Err(AdminError::UnknownUser(user_id.to_owned()));
+    };
+    if !matches!(
+        user.role,
+        Role::DistrictOfficer | Role::NationalAnalyst | Role::Administrator
+    ) {
+        return Err(AdminError::NoDashboard);
+    }
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|_| StorageError::WorkerFailed)??;
+    let audit = entry(operator, Action::SetPassword, format!("user={user_id}"));
+    if storage
+        .set_password(user_id.to_owned(), hash, audit)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AdminError::UnknownUser(user_id.to_owned()))
+    }
+}
+
 /// Issues a code and returns it; it is shown once and stored only hashed.
 pub async fn enroll_code<S: Storage>(
     storage: &S,
-    operator: &str,
+    operator: Operator<'_>,
     user_id: &str,
 ) -> Result<String, AdminError> {
     if storage.user(user_id.to_owned()).await?.is_none() {
@@ -135,7 +183,7 @@ pub async fn list_devices<S: Storage>(storage: &S) -> Result<String, AdminError>
 
 pub async fn revoke_device<S: Storage>(
     storage: &S,
-    operator: &str,
+    operator: Operator<'_>,
     device_id: &str,
 ) -> Result<(), AdminError> {
     let audit = entry(

@@ -5,12 +5,17 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ocrotire_core::indicators::disclosure::Policy;
 use ocrotire_core::model::Role;
 use ocrotire_core::reference::ReferenceError;
 
-use crate::admin::{self, AdminError};
+use crate::admin::{self, AdminError, Operator};
 use crate::http::HttpConfig;
+use crate::office::dhis2::{Dhis2Error, Dhis2Mapping};
+use crate::office::export::{export, ExportError, Format};
+use crate::office::report::checked_query;
 use crate::reference::Reference;
 use crate::server::{self, ServeError, Tls};
 use crate::storage::postgres::{self, PostgresStorage};
@@ -47,6 +52,44 @@ pub enum Command {
     Serve(ServeArgs),
     /// Administer users, enrollment codes, devices and the audit log.
     Admin(AdminArgs),
+    /// Export indicators for a period, disclosure-controlled (small counts
+    /// hidden), as CSV, JSON or DHIS2 dataValueSets. Audited.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Who exports, as recorded in the audit log.
+    #[arg(long, env = "OCROTIRE_OPERATOR", default_value = "admin")]
+    pub operator: String,
+    /// First day of the period (YYYY-MM-DD, Moldovan local date).
+    #[arg(long)]
+    pub from: NaiveDate,
+    /// Last day of the period, included. DHIS2 takes one whole month,
+    /// quarter or year.
+    #[arg(long)]
+    pub to: NaiveDate,
+    /// A district (CUATM code) to count; repeat for several. All districts
+    /// when absent.
+    #[arg(long = "district")]
+    pub districts: Vec<String>,
+    /// csv, json or dhis2.
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Non-zero counts below this are hidden.
+    #[arg(long, default_value_t = Policy::default().threshold)]
+    pub threshold: u64,
+    /// Percentages, rates and medians need at least this numerator.
+    #[arg(long, default_value_t = Policy::default().min_rate_numerator)]
+    pub min_rate_numerator: u64,
+    /// A DHIS2 mapping file instead of the bundled one (illustrative codes).
+    #[arg(long, env = "OCROTIRE_DHIS2_MAPPING")]
+    pub dhis2_mapping: Option<PathBuf>,
 }
 
 /// Where the server keeps its state: a SQLite file (the embedded default)
@@ -130,6 +173,13 @@ pub enum AdminCommand {
     },
     /// List enrolled devices.
     ListDevices,
+    /// Set a user's dashboard password, read from the first line of
+    /// standard input (district officers, national analysts and
+    /// administrators only).
+    SetPassword {
+        #[arg(long, alias = "user")]
+        user_id: String,
+    },
     /// Revoke a device: its next contact gets a wipe instruction.
     RevokeDevice {
         #[arg(long)]
@@ -162,6 +212,17 @@ pub enum CliError {
     Worker,
     #[error("bundled reference data: {0}")]
     Reference(#[from] ReferenceError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error(transparent)]
+    Dhis2(#[from] Dhis2Error),
+    #[error("cannot read {what}: {source}")]
+    Read {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("cannot write the export: {0}")]
+    WriteOutput(std::io::Error),
     #[error("--response-budget-bytes may be at most {max}")]
     ResponseBudget { max: usize },
 }
@@ -241,6 +302,49 @@ pub async fn run(command: Command) -> Result<Outcome, CliError> {
             Opened::Sqlite(storage) => administer(&storage, args).await,
             Opened::Postgres(storage) => administer(&storage, args).await,
         },
+        Command::Export(args) => match open_storage(&args.db, ADMIN_POOL_SIZE).await? {
+            Opened::Sqlite(storage) => export_indicators(&storage, args).await,
+            Opened::Postgres(storage) => export_indicators(&storage, args).await,
+        },
+    }
+}
+
+async fn export_indicators<S: Storage>(storage: &S, args: ExportArgs) -> Result<Outcome, CliError> {
+    admin::check_user_id(&args.operator)?;
+    let format: Format = args.format.parse()?;
+    let reference = Arc::new(Reference::bundled()?);
+    let mapping = match &args.dhis2_mapping {
+        None => Dhis2Mapping::bundled(&reference.units)?,
+        Some(path) => {
+            let json = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+                what: "the DHIS2 mapping",
+                source,
+            })?;
+            Dhis2Mapping::from_json(&json, &reference.units)?
+        }
+    };
+    let districts = (!args.districts.is_empty()).then_some(args.districts);
+    let query =
+        checked_query(&reference, args.from, args.to, districts).map_err(ExportError::from)?;
+    let policy = Policy {
+        threshold: args.threshold,
+        min_rate_numerator: args.min_rate_numerator,
+    };
+    let who = (args.operator.as_str(), admin::CLI_DEVICE);
+    let export = export(storage, &reference, &mapping, query, format, policy, who).await?;
+    match args.output {
+        Some(path) => {
+            std::fs::write(&path, &export.body).map_err(CliError::WriteOutput)?;
+            Ok(Outcome::note(format!(
+                "wrote {} bytes to {}",
+                export.body.len(),
+                path.display()
+            )))
+        }
+        // CSV and JSON are UTF-8 by construction.
+        None => Ok(Outcome::result(
+            String::from_utf8_lossy(&export.body).into_owned(),
+        )),
     }
 }
 
@@ -271,8 +375,11 @@ async fn serve<S: Storage>(storage: S, args: ServeArgs) -> Result<(), CliError> 
 }
 
 async fn administer<S: Storage>(storage: &S, args: AdminArgs) -> Result<Outcome, CliError> {
-    let operator = args.operator.as_str();
-    admin::check_user_id(operator)?;
+    admin::check_user_id(&args.operator)?;
+    let operator = Operator {
+        user_id: &args.operator,
+        channel: admin::CLI_DEVICE,
+    };
     Ok(match args.command {
         AdminCommand::CreateUser {
             user_id,
@@ -293,6 +400,18 @@ async fn administer<S: Storage>(storage: &S, args: AdminArgs) -> Result<Outcome,
                     "one-time enrollment code for {user_id}, valid 72 hours (shown only now):"
                 ),
             }
+        }
+        AdminCommand::SetPassword { user_id } => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|source| CliError::Read {
+                    what: "the password from standard input",
+                    source,
+                })?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            admin::set_password(storage, operator, &user_id, password).await?;
+            Outcome::note(format!("set the dashboard password of {user_id}"))
         }
         AdminCommand::ListDevices => Outcome::result(admin::list_devices(storage).await?),
         AdminCommand::RevokeDevice { device_id } => {

@@ -16,7 +16,7 @@ pub const CODE_LIFETIME_MS: i64 = 72 * 60 * 60 * 1000;
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const CODE_CHARS: usize = 20;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the operating system's random number generator failed")]
 pub struct RandomUnavailable;
 

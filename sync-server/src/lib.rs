@@ -23,3 +23,4 @@ pub mod reference;
 pub mod server;
 pub mod storage;
 pub mod sync;
+pub mod web;

@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_level = match cli.command {
         Command::Serve(_) => "info",
-        Command::Admin(_) => "warn",
+        Command::Admin(_) | Command::Export(_) => "warn",
     };
     init_logging(cli.log_format, default_level);
     // The ring provider is installed explicitly so TLS never depends on

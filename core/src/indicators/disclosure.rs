@@ -82,9 +82,13 @@ pub fn protect(
         let choice = partners.min_by_key(|c| (is_total[*c], values[*c] == 0, values[*c], *c));
         match choice {
             Some(cell) => hidden[cell] = true,
-            // Every partner is hidden yet the cell is determined: only
-            // possible through other equations; hide all to be safe.
-            None => hidden.iter_mut().for_each(|h| *h = true),
+            // Every partner is hidden yet the cell is determined (an
+            // equation that pins it alone): nothing more can be hidden to
+            // help, so hide everything and stop.
+            None => {
+                hidden.iter_mut().for_each(|h| *h = true);
+                break;
+            }
         }
     }
     hidden
@@ -262,7 +266,11 @@ fn shield(counts: Vec<Option<u64>>, additive: bool, policy: &Policy) -> Vec<Opti
     let values: Vec<u64> = counts.iter().map(|c| c.unwrap_or(0)).collect();
     let total = values.len() - 1;
     let is_total: Vec<bool> = (0..values.len()).map(|i| i == total).collect();
-    let equations = if additive {
+    // Rows add up to the total only when the dimension classifies every
+    // counted item (a case-counting measure by referral outcome has no
+    // rows at all): an equation that does not hold would "recover" values.
+    let adds_up = values[..total].iter().sum::<u64>() == values[total];
+    let equations = if additive && adds_up {
         vec![Equation {
             parts: (0..total).collect(),
             total,

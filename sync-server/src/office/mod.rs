@@ -5,7 +5,6 @@
 //!   every export audited;
 //! - [`dhis2`]: the mapping from indicators to DHIS2 codes;
 //! - [`caseload`]: what in a district is overdue.
-
 pub mod dhis2;
-
+pub mod export;
 pub mod report;

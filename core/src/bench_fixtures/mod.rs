@@ -8,6 +8,10 @@
 //! (`ocrotire-tests`' `sync_bench`). No app or bindings build enables the
 //! feature; it is synthetic data, not a model of any real case.
 
+mod facts;
+
+pub use facts::{synthetic_facts, DISTRICTS};
+
 use automerge::ActorId;
 use chrono::{DateTime, TimeDelta, Utc};
 

@@ -1,0 +1,3 @@
+//! The district office's dashboard in a browser.
+
+pub mod password;
