@@ -267,6 +267,12 @@ pub trait Storage: Clone + Send + Sync + 'static {
 
     fn devices(&self) -> impl Future<Output = Result<Vec<Device>, StorageError>> + Send;
 
+    /// The users of `district` (every user when `None`), by id.
+    fn users(
+        &self,
+        district: Option<String>,
+    ) -> impl Future<Output = Result<Vec<User>, StorageError>> + Send;
+
     /// Marks a device revoked; `false` if unknown or already revoked.
     fn revoke_device(
         &self,

@@ -125,6 +125,20 @@ async fn sessions_expire_end_and_know_their_user(f: impl Fixture) {
         })
     );
     assert_eq!(s.password("nobody".into()).await.unwrap(), None);
+    let elsewhere = User {
+        user_id: "analyst".into(),
+        role: Role::NationalAnalyst,
+        district: "0100".into(),
+        created_at: 2,
+    };
+    s.create_user(elsewhere.clone(), entry(Action::CreateUser, "user=analyst"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.users(Some("9200".into())).await.unwrap(),
+        [officer.clone()]
+    );
+    assert_eq!(s.users(None).await.unwrap(), [elsewhere, officer.clone()]);
 
     let session = |token: u8, expires_at| WebSession {
         token_hash: [token; 32],

@@ -48,6 +48,21 @@ pub async fn user(client: &Object, user_id: &str) -> Result<Option<User>, Storag
         .transpose()
 }
 
+pub async fn users(client: &Object, district: Option<&str>) -> Result<Vec<User>, StorageError> {
+    let statement = client
+        .prepare_cached(
+            "SELECT user_id, role, district, created_at FROM users
+             WHERE $1::TEXT IS NULL OR district = $1 ORDER BY user_id",
+        )
+        .await?;
+    client
+        .query(&statement, &[&district])
+        .await?
+        .iter()
+        .map(|row| finish_user(user_row(row, 0)?))
+        .collect()
+}
+
 /// Reads user id, role, district and creation time starting at `at`.
 fn user_row(row: &Row, at: usize) -> Result<UserRow, tokio_postgres::Error> {
     Ok((

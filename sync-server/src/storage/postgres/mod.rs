@@ -221,6 +221,10 @@ impl Storage for PostgresStorage {
         identity::devices(&self.client().await?).await
     }
 
+    async fn users(&self, district: Option<String>) -> Result<Vec<User>, StorageError> {
+        identity::users(&self.client().await?, district.as_deref()).await
+    }
+
     async fn revoke_device(
         &self,
         device_id: String,

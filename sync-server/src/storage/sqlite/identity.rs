@@ -45,6 +45,15 @@ pub fn user(conn: &mut Connection, user_id: &str) -> Result<Option<User>, Storag
     .transpose()
 }
 
+pub fn users(conn: &mut Connection, district: Option<&str>) -> Result<Vec<User>, StorageError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id, role, district, created_at FROM users
+         WHERE ?1 IS NULL OR district = ?1 ORDER BY user_id",
+    )?;
+    let rows = stmt.query_map([district], user_row)?;
+    rows.map(|row| finish_user(row?)).collect()
+}
+
 fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
 }

@@ -111,6 +111,11 @@ impl Storage for SqliteStorage {
         self.run(identity::devices).await
     }
 
+    async fn users(&self, district: Option<String>) -> Result<Vec<User>, StorageError> {
+        self.run(move |conn| identity::users(conn, district.as_deref()))
+            .await
+    }
+
     async fn revoke_device(
         &self,
         device_id: String,
