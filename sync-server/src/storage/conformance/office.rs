@@ -176,6 +176,7 @@ async fn sessions_expire_end_and_know_their_user(f: impl Fixture) {
             "sign_out",
             "sign_in",
             "sign_in",
+            "create_user",
             "set_password",
             "create_user"
         ]
