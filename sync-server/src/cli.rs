@@ -9,14 +9,12 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ocrotire_core::indicators::disclosure::Policy;
 use ocrotire_core::model::Role;
-use ocrotire_core::reference::ReferenceError;
 
 use crate::admin::{self, AdminError, Operator};
 use crate::http::HttpConfig;
-use crate::office::dhis2::{Dhis2Error, Dhis2Mapping};
 use crate::office::export::{export, ExportError, Format};
 use crate::office::report::checked_query;
-use crate::reference::Reference;
+use crate::reference::{LoadError, Reference};
 use crate::server::{self, ServeError, Tls};
 use crate::storage::postgres::{self, PostgresStorage};
 use crate::storage::sqlite::SqliteStorage;
@@ -55,6 +53,29 @@ pub enum Command {
     /// Export indicators for a period, disclosure-controlled (small counts
     /// hidden), as CSV, JSON or DHIS2 dataValueSets. Audited.
     Export(ExportArgs),
+    /// Try Ocrotire: serve a demo database of its own, filled on first
+    /// start with a year of synthetic field work in five districts (by
+    /// simulated devices syncing with this server), and print dashboard
+    /// logins. Never point it at a real database.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Directory of the demo database (server.sqlite3), created if
+    /// missing. A later start on the same directory serves the same data.
+    #[arg(long, default_value = "ocrotire-demo")]
+    pub dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Cases to generate on first start, over the past year.
+    #[arg(long, default_value_t = 2000,
+          value_parser = clap::value_parser!(u32).range(crate::demo::MIN_CASES as i64..=crate::demo::MAX_CASES as i64))]
+    pub cases: u32,
+    /// Seed of the synthetic data: the same seed, the same cases.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -210,12 +231,10 @@ pub enum CliError {
     Admin(#[from] AdminError),
     #[error("the storage worker stopped unexpectedly")]
     Worker,
-    #[error("bundled reference data: {0}")]
-    Reference(#[from] ReferenceError),
+    #[error(transparent)]
+    Reference(#[from] LoadError),
     #[error(transparent)]
     Export(#[from] ExportError),
-    #[error(transparent)]
-    Dhis2(#[from] Dhis2Error),
     #[error("cannot read {what}: {source}")]
     Read {
         what: &'static str,
@@ -225,6 +244,8 @@ pub enum CliError {
     WriteOutput(std::io::Error),
     #[error("--response-budget-bytes may be at most {max}")]
     ResponseBudget { max: usize },
+    #[error(transparent)]
+    Demo(#[from] crate::demo::DemoError),
 }
 
 /// Half of what a device decodes at most, leaving room for the one item
@@ -306,23 +327,31 @@ pub async fn run(command: Command) -> Result<Outcome, CliError> {
             Opened::Sqlite(storage) => export_indicators(&storage, args).await,
             Opened::Postgres(storage) => export_indicators(&storage, args).await,
         },
+        Command::Demo(args) => {
+            let config = crate::demo::DemoConfig {
+                dir: args.dir,
+                listen: args.listen,
+                cases: args.cases as usize,
+                seed: args.seed,
+            };
+            // The logins go to standard output while the demo serves on,
+            // so they cannot wait for the outcome.
+            crate::demo::run(config, |ready| {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                // A closed standard output must not stop the server.
+                let _ = writeln!(out, "{ready}").and_then(|()| out.flush());
+            })
+            .await?;
+            Ok(Outcome::default())
+        }
     }
 }
 
 async fn export_indicators<S: Storage>(storage: &S, args: ExportArgs) -> Result<Outcome, CliError> {
     admin::check_user_id(&args.operator)?;
     let format: Format = args.format.parse()?;
-    let reference = Arc::new(Reference::bundled()?);
-    let mapping = match &args.dhis2_mapping {
-        None => Dhis2Mapping::bundled(&reference.units)?,
-        Some(path) => {
-            let json = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-                what: "the DHIS2 mapping",
-                source,
-            })?;
-            Dhis2Mapping::from_json(&json, &reference.units)?
-        }
-    };
+    let reference = Arc::new(Reference::with_mapping_file(args.dhis2_mapping.as_deref())?);
     let districts = (!args.districts.is_empty()).then_some(args.districts);
     let query =
         checked_query(&reference, args.from, args.to, districts).map_err(ExportError::from)?;
@@ -331,7 +360,16 @@ async fn export_indicators<S: Storage>(storage: &S, args: ExportArgs) -> Result<
         min_rate_numerator: args.min_rate_numerator,
     };
     let who = (args.operator.as_str(), admin::CLI_DEVICE);
-    let export = export(storage, &reference, &mapping, query, format, policy, who).await?;
+    let export = export(
+        storage,
+        &reference,
+        &reference.dhis2,
+        query,
+        format,
+        policy,
+        who,
+    )
+    .await?;
     match args.output {
         Some(path) => {
             std::fs::write(&path, &export.body).map_err(CliError::WriteOutput)?;

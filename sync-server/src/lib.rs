@@ -16,6 +16,7 @@ pub mod admin;
 pub mod audit;
 pub mod cli;
 pub mod clock;
+pub mod demo;
 pub mod enrollment;
 pub mod http;
 pub mod office;

@@ -12,6 +12,9 @@ fn main() -> ExitCode {
     let default_level = match cli.command {
         Command::Serve(_) => "info",
         Command::Admin(_) | Command::Export(_) => "warn",
+        // The demo's devices sync thousands of times: the server's line
+        // per session would bury the demo's own progress.
+        Command::Demo(_) => "warn,ocrotire_server::demo=info",
     };
     init_logging(cli.log_format, default_level);
     // The ring provider is installed explicitly so TLS never depends on

@@ -46,15 +46,36 @@ pub async fn serve<S: Storage>(
     tls: Option<Tls>,
     config: HttpConfig,
 ) -> Result<(), ServeError> {
-    let listener = std::net::TcpListener::bind(listen).map_err(|source| ServeError::Bind {
+    let listener = bind(listen)?;
+    serve_listener(storage, reference, listener, tls, config).await
+}
+
+/// Binds the listening socket. Separate from serving so that a caller
+/// (the demo) learns the address, port 0 resolved, before requests come.
+pub fn bind(listen: SocketAddr) -> Result<std::net::TcpListener, ServeError> {
+    std::net::TcpListener::bind(listen).map_err(|source| ServeError::Bind {
         addr: listen,
         source,
-    })?;
+    })
+}
+
+/// Serves on an already bound listener until SIGTERM or ctrl-c, as
+/// [`serve`] does.
+pub async fn serve_listener<S: Storage>(
+    storage: S,
+    reference: Arc<Reference>,
+    listener: std::net::TcpListener,
+    tls: Option<Tls>,
+    config: HttpConfig,
+) -> Result<(), ServeError> {
     let local = listener.local_addr()?;
     let app = router(AppState {
         storage: storage.clone(),
         config: Arc::new(config),
         reference,
+        web: crate::web::WebConfig {
+            secure_cookies: tls.is_some(),
+        },
     });
     let handle: Handle<SocketAddr> = Handle::new();
     tokio::spawn(stop_on_signal(handle.clone()));

@@ -191,8 +191,11 @@ async fn audit<S: Storage>(
 }
 
 /// The authority's decision, with each fresh change's Automerge hash (the
-/// key under which the server stores it once).
-fn decide(
+/// key under which the server stores it once). The district office's
+/// resolutions (`office::conflicts`) go through it too, so a change the
+/// server writes for a person is taken under the same rules, and stored as
+/// the same things, as a device's.
+pub(crate) fn decide(
     case_id: &str,
     existing: Option<&[u8]>,
     changes: &[u8],

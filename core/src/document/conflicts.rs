@@ -139,7 +139,7 @@ pub(super) fn resolve(
 }
 
 /// The map and key that hold a field.
-fn locate<D: ReadDoc>(doc: &D, field: &FieldPath) -> Result<(ObjId, String), DocError> {
+pub(super) fn locate<D: ReadDoc>(doc: &D, field: &FieldPath) -> Result<(ObjId, String), DocError> {
     let unknown = || DocError::UnknownField(field.to_string());
     let (section_key, nested) = match field.section.as_str() {
         "meta" => (keys::META, None),
@@ -264,7 +264,10 @@ fn contradiction(id: &str, events: &[ReferralEvent]) -> Conflict {
     }
 }
 
-fn referral_events<D: ReadDoc>(doc: &D, obj: &ObjId) -> Result<Vec<ReferralEvent>, DocError> {
+pub(super) fn referral_events<D: ReadDoc>(
+    doc: &D,
+    obj: &ObjId,
+) -> Result<Vec<ReferralEvent>, DocError> {
     let list =
         child_obj(doc, obj, keys::REFERRAL_EVENTS)?.ok_or(DocError::Corrupt("referral events"))?;
     let mut events: Vec<ReferralEvent> = list_values(doc, &list)?;

@@ -21,6 +21,7 @@ mod fields;
 mod ops;
 mod validate;
 mod view;
+mod written;
 
 pub use changes::{ReceivedChanges, MAX_CHANGES};
 pub use conflicts::{Conflict, ConflictKind, ConflictValue};
@@ -250,5 +251,15 @@ impl CaseDoc {
     /// Everything that needs a person's decision, in a stable order.
     pub fn conflicts(&self) -> Result<Vec<Conflict>, DocError> {
         conflicts::list(&self.doc)
+    }
+
+    /// When each value of `conflict` was written, in the order of its
+    /// values (`None` where the document cannot tell): what someone
+    /// deciding away from the devices needs beside the authors.
+    pub fn written_at(
+        &self,
+        conflict: &Conflict,
+    ) -> Result<Vec<Option<chrono::DateTime<chrono::Utc>>>, DocError> {
+        written::written_at(&self.doc, conflict)
     }
 }

@@ -35,6 +35,7 @@ pub struct AppState<S> {
     pub storage: S,
     pub config: Arc<HttpConfig>,
     pub reference: Arc<Reference>,
+    pub web: crate::web::WebConfig,
 }
 
 pub fn router<S: Storage>(state: AppState<S>) -> Router {
@@ -43,6 +44,7 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .route("/health", get(health))
         .route("/v1/enroll", post(enroll::<S>))
         .route("/v1/sync", post(sync::<S>))
+        .merge(crate::web::router())
         // Bodies above the limit are refused with 413 while being read.
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
@@ -71,7 +73,9 @@ fn wire_response<T: serde::Serialize>(message: &T) -> Result<Response, ApiError>
 
 const PUBLIC_KEY_LEN: usize = 32;
 /// Automerge actors are arbitrary bytes; devices use 16 random ones.
-const MAX_ACTOR_LEN: usize = 32;
+/// Longer actors are the server's own (an officer's dashboard decisions,
+/// `office::conflicts::web_actor`, 32 bytes), which no device may claim.
+const MAX_ACTOR_LEN: usize = 16;
 
 async fn enroll<S: Storage>(
     State(state): State<AppState<S>>,

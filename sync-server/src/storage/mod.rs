@@ -303,6 +303,29 @@ pub trait Storage: Clone + Send + Sync + 'static {
         decide: F,
     ) -> impl Future<Output = Result<PushOutcome, StorageError>> + Send;
 
+    /// [`Storage::apply_push`] for a change the server writes itself on a
+    /// person's behalf (a conflict resolved from the district office's
+    /// dashboard): `audit` is appended in the same transaction when the
+    /// change is stored, so no such change exists without its row and no
+    /// row claims a change that was refused or already there.
+    fn apply_push_audited<F: Decide>(
+        &self,
+        case_id: String,
+        origin_device: String,
+        decide: F,
+        audit: AuditEntry,
+    ) -> impl Future<Output = Result<PushOutcome, StorageError>> + Send;
+
+    /// One stored case document and its projection, `None` for a case the
+    /// server has not seen: what the office opens to show a case's
+    /// conflicts before anyone decides on them. A snapshot, not a lock:
+    /// whoever writes from it must check again under
+    /// [`Storage::apply_push`]'s lock.
+    fn case_document(
+        &self,
+        case_id: String,
+    ) -> impl Future<Output = Result<Option<(Vec<u8>, CaseProjection)>, StorageError>> + Send;
+
     /// Cases `user_id` stopped seeing after `cursor` (a device at that
     /// cursor has not been told yet).
     fn lost_since(

@@ -1,16 +1,19 @@
 //! The district office's storage, on every backend: facts kept with each
-//! push and read by district, a district's cases, sign-in and sessions,
-//! the audit log read back page by page.
+//! push and read by district, a district's cases, one case's document,
+//! changes written for an officer with their audit row, sign-in and
+//! sessions, the audit log read back page by page.
 
 use super::{facts, projection, Fixture};
 use crate::audit::{Action, AuditEntry};
 use crate::storage::{Account, Decision, FreshChange, PushOutcome, Storage, User, WebSession};
 use ocrotire_core::model::Role;
+use ocrotire_core::sync::protocol::RefusalReason;
 
 on_every_backend!(
     facts_are_kept_with_each_push_and_read_by_district,
     sessions_expire_end_and_know_their_user,
     audit_rows_come_newest_first_in_pages,
+    a_stored_case_reads_back_and_audited_pushes_commit_their_row,
 );
 
 fn entry(action: Action, subject: &str) -> AuditEntry {
@@ -136,7 +139,7 @@ async fn sessions_expire_end_and_know_their_user(f: impl Fixture) {
         .unwrap();
     assert_eq!(
         s.users(Some("9200".into())).await.unwrap(),
-        [officer.clone()]
+        std::slice::from_ref(&officer)
     );
     assert_eq!(s.users(None).await.unwrap(), [elsewhere, officer.clone()]);
 
@@ -200,4 +203,94 @@ async fn audit_rows_come_newest_first_in_pages(f: impl Fixture) {
     let last = s.audit_rows(Some(next[1].seq), 2).await.unwrap();
     assert_eq!(subjects(&last), ["n=0"]);
     assert!(s.verify_audit().await.unwrap().first_broken.is_none());
+}
+
+/// A decision that replaces the document with `doc` as one change hashed
+/// `[tag; 32]` (no change at all when `tag` is `None`).
+fn replace(id: &str, doc: &str, tag: Option<u8>) -> impl crate::storage::Decide {
+    let (id, doc) = (id.to_owned(), doc.to_owned());
+    move |_: Option<&[u8]>| {
+        Ok(Decision {
+            doc: doc.into_bytes(),
+            projection: projection(&id, "9200", "author", &["sa"]),
+            facts: facts(&id, "9200"),
+            case_number: format!("N-{id}"),
+            fresh: tag
+                .map(|tag| FreshChange {
+                    hash: [tag; 32],
+                    bytes: vec![tag],
+                })
+                .into_iter()
+                .collect(),
+        })
+    }
+}
+
+async fn a_stored_case_reads_back_and_audited_pushes_commit_their_row(f: impl Fixture) {
+    let s = f.storage();
+    assert!(s.case_document("a".into()).await.unwrap().is_none());
+    push(s, "a", "9200", "xyz").await;
+    let (doc, stored) = s.case_document("a".into()).await.unwrap().unwrap();
+    assert_eq!(doc, b"xyz");
+    assert_eq!(stored, projection("a", "9200", "author", &[]));
+    let resolve = || entry(Action::Resolve, "case=a field=child.given_name");
+
+    // Refused or unchanged: nothing stored, nothing audited.
+    let refused = s
+        .apply_push_audited(
+            "a".into(),
+            "web:officer".into(),
+            |_: Option<&[u8]>| Err(RefusalReason::Invalid),
+            resolve(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused, PushOutcome::Refused(RefusalReason::Invalid));
+    let unchanged = s
+        .apply_push_audited(
+            "a".into(),
+            "web:officer".into(),
+            replace("a", "other", None),
+            resolve(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(unchanged, PushOutcome::Unchanged);
+    assert!(s.audit_rows(None, 10).await.unwrap().is_empty());
+    assert_eq!(
+        s.case_document("a".into()).await.unwrap().unwrap().0,
+        b"xyz"
+    );
+
+    // Stored: the document, its projection and the row together.
+    let stored = s
+        .apply_push_audited(
+            "a".into(),
+            "web:officer".into(),
+            replace("a", "xyz+", Some(9)),
+            resolve(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(stored, PushOutcome::Stored { first_seq, last_seq } if first_seq == last_seq));
+    let (doc, stored) = s.case_document("a".into()).await.unwrap().unwrap();
+    assert_eq!(doc, b"xyz+");
+    assert_eq!(stored.assigned_to, ["sa"]);
+    let rows: Vec<(String, String)> = s
+        .audit_rows(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.action, r.subject))
+        .collect();
+    assert_eq!(
+        rows,
+        [(
+            "resolve".to_string(),
+            "case=a field=child.given_name".to_string()
+        )]
+    );
+    assert_eq!(f.changes().await.len(), 2);
+    assert!(s.verify_audit().await.unwrap().first_broken.is_none());
+    assert!(s.case_document("b".into()).await.unwrap().is_none());
 }

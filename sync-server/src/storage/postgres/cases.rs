@@ -3,23 +3,29 @@
 //! its projection columns, the fresh changes numbered from the counter, and
 //! who gained or lost sight of the case.
 
-use deadpool_postgres::{Object, Transaction};
+use deadpool_postgres::{GenericClient, Object, Transaction};
 use ring::digest::{digest, SHA256};
 use tokio_postgres::Row;
 
 use ocrotire_core::sync::projection::CaseProjection;
 
+use super::audit_log;
+use crate::audit::AuditEntry;
 use crate::storage::columns::{
     facts_blob, finish_user, role_key, seq_count, seq_u64, ProjectionColumns, ProjectionRow,
 };
 use crate::storage::visibility::{self, DOCUMENT_ROLES};
 use crate::storage::{Decide, Decision, PushOutcome, StorageError};
 
+/// Takes the push; `audit`, if any, is appended in the same transaction
+/// when something is stored (its chain head is locked after the counter,
+/// an order no other transaction reverses).
 pub async fn apply_push(
     client: &mut Object,
     case_id: &str,
     origin_device: &str,
     decide: impl Decide,
+    audit: Option<&AuditEntry>,
 ) -> Result<PushOutcome, StorageError> {
     let tx = client.transaction().await?;
     // The case's lock, held until the transaction ends, is taken before
@@ -67,6 +73,9 @@ pub async fn apply_push(
         .await?;
     if let Some((_, before)) = &stored {
         record_visibility(&tx, case_id, before, &decision.projection, last_seq).await?;
+    }
+    if let Some(entry) = audit {
+        audit_log::append(&tx, entry).await?;
     }
     tx.commit().await?;
     Ok(PushOutcome::Stored {
@@ -219,14 +228,15 @@ pub const PROJECTION_COLUMNS: &str =
     "case_id, district, created_by, assigned_to::TEXT, status, risk, identified_at,
      registered, assessed, referred, sex, locality, open_conflicts";
 
-/// The stored document and its projection, read back from the columns.
-async fn stored_case(
-    tx: &Transaction<'_>,
+/// The stored document and its projection, read back from the columns
+/// (inside a push's transaction, or alone for the office's reads).
+pub async fn stored_case<C: GenericClient>(
+    client: &C,
     case_id: &str,
 ) -> Result<Option<(Vec<u8>, CaseProjection)>, StorageError> {
     let sql = format!("SELECT doc, {PROJECTION_COLUMNS} FROM documents WHERE case_id = $1");
-    let statement = tx.prepare_cached(&sql).await?;
-    let Some(row) = tx.query_opt(&statement, &[&case_id]).await? else {
+    let statement = client.prepare_cached(&sql).await?;
+    let Some(row) = client.query_opt(&statement, &[&case_id]).await? else {
         return Ok(None);
     };
     let doc: Vec<u8> = row.try_get(0)?;

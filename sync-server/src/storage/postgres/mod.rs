@@ -37,6 +37,7 @@ use deadpool_postgres::{
 use tokio_postgres::NoTls;
 
 use ocrotire_core::indicators::CaseFacts;
+use ocrotire_core::sync::projection::CaseProjection;
 
 use super::{
     Account, Decide, Device, EnrollOutcome, IssuedCode, NewEnrollment, OfficeCase, PullBatch,
@@ -253,7 +254,32 @@ impl Storage for PostgresStorage {
         origin_device: String,
         decide: F,
     ) -> Result<PushOutcome, StorageError> {
-        cases::apply_push(&mut self.client().await?, &case_id, &origin_device, decide).await
+        cases::apply_push(
+            &mut self.client().await?,
+            &case_id,
+            &origin_device,
+            decide,
+            None,
+        )
+        .await
+    }
+
+    async fn apply_push_audited<F: Decide>(
+        &self,
+        case_id: String,
+        origin_device: String,
+        decide: F,
+        audit: AuditEntry,
+    ) -> Result<PushOutcome, StorageError> {
+        let mut client = self.client().await?;
+        cases::apply_push(&mut client, &case_id, &origin_device, decide, Some(&audit)).await
+    }
+
+    async fn case_document(
+        &self,
+        case_id: String,
+    ) -> Result<Option<(Vec<u8>, CaseProjection)>, StorageError> {
+        office::case_document(&self.client().await?, &case_id).await
     }
 
     async fn lost_since(

@@ -5,11 +5,12 @@ use deadpool_postgres::Object;
 use tokio_postgres::Row;
 
 use super::audit_log;
-use super::cases::{projection_row, PROJECTION_COLUMNS};
+use super::cases::{projection_row, stored_case, PROJECTION_COLUMNS};
 use crate::audit::{AuditEntry, AuditRow};
 use crate::storage::columns::{finish_user, parse_facts, seq_i64, seq_u64};
 use crate::storage::{Account, OfficeCase, StorageError, User, WebSession};
 use ocrotire_core::indicators::CaseFacts;
+use ocrotire_core::sync::projection::CaseProjection;
 
 pub async fn audit_rows(
     client: &Object,
@@ -87,6 +88,13 @@ pub async fn district_cases(
             })
         })
         .collect()
+}
+
+pub async fn case_document(
+    client: &Object,
+    case_id: &str,
+) -> Result<Option<(Vec<u8>, CaseProjection)>, StorageError> {
+    stored_case(client, case_id).await
 }
 
 pub async fn set_password(

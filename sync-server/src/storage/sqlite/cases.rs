@@ -7,17 +7,22 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 
 use ocrotire_core::sync::projection::CaseProjection;
 
+use super::audit_log;
+use crate::audit::AuditEntry;
 use crate::storage::columns::{
     facts_blob, finish_user, role_key, seq_count, seq_u64, ProjectionColumns, ProjectionRow,
 };
 use crate::storage::visibility::{self, DOCUMENT_ROLES};
 use crate::storage::{Decide, Decision, PushOutcome, StorageError};
 
+/// Takes the push; `audit`, if any, is appended in the same transaction
+/// when something is stored.
 pub fn apply_push(
     conn: &mut Connection,
     case_id: &str,
     origin_device: &str,
     decide: impl Decide,
+    audit: Option<&AuditEntry>,
 ) -> Result<PushOutcome, StorageError> {
     // Immediate: the write lock is taken before reading, so nobody changes
     // the document between the read and the write (SQLite's row lock).
@@ -47,6 +52,9 @@ pub fn apply_push(
     }
     if let Some((_, before)) = &stored {
         record_visibility(&tx, case_id, before, &decision.projection, last_seq)?;
+    }
+    if let Some(entry) = audit {
+        audit_log::append(&tx, entry)?;
     }
     tx.commit()?;
     Ok(PushOutcome::Stored {
@@ -168,13 +176,14 @@ pub const PROJECTION_COLUMNS: &str =
     "case_id, district, created_by, assigned_to, status, risk, identified_at,
      registered, assessed, referred, sex, locality, open_conflicts";
 
-/// The stored document and its projection, read back from the columns.
-fn stored_case(
-    tx: &Transaction<'_>,
+/// The stored document and its projection, read back from the columns
+/// (inside a push's transaction, or alone for the office's reads).
+pub fn stored_case(
+    conn: &Connection,
     case_id: &str,
 ) -> Result<Option<(Vec<u8>, CaseProjection)>, StorageError> {
     let sql = format!("SELECT doc, {PROJECTION_COLUMNS} FROM documents WHERE case_id = ?1");
-    let found = tx
+    let found = conn
         .query_row(&sql, [case_id], |row| {
             Ok((row.get::<_, Vec<u8>>(0)?, projection_row(row, 1)?))
         })

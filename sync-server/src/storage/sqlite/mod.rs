@@ -22,6 +22,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use ocrotire_core::indicators::CaseFacts;
+use ocrotire_core::sync::projection::CaseProjection;
 
 use super::{
     Account, Decide, Device, EnrollOutcome, IssuedCode, NewEnrollment, OfficeCase, PullBatch,
@@ -147,7 +148,28 @@ impl Storage for SqliteStorage {
         origin_device: String,
         decide: F,
     ) -> Result<PushOutcome, StorageError> {
-        self.run(move |conn| cases::apply_push(conn, &case_id, &origin_device, decide))
+        self.run(move |conn| cases::apply_push(conn, &case_id, &origin_device, decide, None))
+            .await
+    }
+
+    async fn apply_push_audited<F: Decide>(
+        &self,
+        case_id: String,
+        origin_device: String,
+        decide: F,
+        audit: AuditEntry,
+    ) -> Result<PushOutcome, StorageError> {
+        self.run(move |conn| {
+            cases::apply_push(conn, &case_id, &origin_device, decide, Some(&audit))
+        })
+        .await
+    }
+
+    async fn case_document(
+        &self,
+        case_id: String,
+    ) -> Result<Option<(Vec<u8>, CaseProjection)>, StorageError> {
+        self.run(move |conn| office::case_document(conn, &case_id))
             .await
     }
 

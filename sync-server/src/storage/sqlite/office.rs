@@ -1,15 +1,16 @@
 //! What the district office's dashboard reads and writes: indicator facts,
-//! a district's cases, the audit log page by page, and sign-in (password
-//! hashes and sessions).
+//! a district's cases, one case's document, the audit log page by page,
+//! and sign-in (password hashes and sessions).
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::audit_log;
-use super::cases::{projection_row, PROJECTION_COLUMNS};
+use super::cases::{projection_row, stored_case, PROJECTION_COLUMNS};
 use crate::audit::{AuditEntry, AuditRow};
 use crate::storage::columns::{finish_user, parse_facts, seq_i64, seq_u64};
 use crate::storage::{Account, OfficeCase, StorageError, User, WebSession};
 use ocrotire_core::indicators::CaseFacts;
+use ocrotire_core::sync::projection::CaseProjection;
 
 pub fn audit_rows(
     conn: &mut Connection,
@@ -87,6 +88,13 @@ pub fn district_cases(
         });
     }
     Ok(out)
+}
+
+pub fn case_document(
+    conn: &mut Connection,
+    case_id: &str,
+) -> Result<Option<(Vec<u8>, CaseProjection)>, StorageError> {
+    stored_case(conn, case_id)
 }
 
 pub fn set_password(
