@@ -7,8 +7,9 @@
 //! removed afterwards) enrol with one-time codes and sync over HTTP with
 //! the server running in this process, so the demo data went through the
 //! same authority rules, projections, indicator facts and audit log as
-//! real field work. Everything is decided by a fixed seed: the same
-//! command gives the same cases (their random ids aside).
+//! real field work. Everything is decided by a fixed seed and the date:
+//! the same command on the same day gives the same cases (their random
+//! ids aside).
 //!
 //! - [`people`]: districts and their habits, staff, logins;
 //! - [`plan`], [`child`], [`work`], [`assessment`], [`referrals`]: what
@@ -30,7 +31,8 @@ mod texts;
 mod work;
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -105,6 +107,8 @@ pub enum DemoError {
     Interrupted,
     #[error("--cases must be between {MIN_CASES} and {MAX_CASES}")]
     Cases,
+    #[error("the demo server does not answer on {0}")]
+    NotServing(SocketAddr),
     #[error("a demo worker stopped unexpectedly")]
     Worker,
 }
@@ -179,9 +183,46 @@ pub async fn run(config: DemoConfig, on_ready: impl FnOnce(&str)) -> Result<(), 
     } else {
         None
     };
-    on_ready(&banner(local, &path, &reference, generated.as_ref()));
+    let reachable = reachable(local);
+    until_serving(reachable).await?;
+    on_ready(&banner(reachable, &path, &reference, generated.as_ref()));
     serving.await.map_err(|_| DemoError::Worker)??;
     Ok(())
+}
+
+/// Where a browser on this machine reaches a server listening on `local`
+/// (a server on every interface is also on the loopback one).
+fn reachable(local: SocketAddr) -> SocketAddr {
+    match local.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, local.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, local.port()).into(),
+        _ => local,
+    }
+}
+
+/// Waits until the server answers `/health`: the address then works, and
+/// the server's `listening on` line is out before the banner.
+async fn until_serving(addr: SocketAddr) -> Result<(), DemoError> {
+    let answers = move || {
+        let timeout = Duration::from_secs(2);
+        let mut stream = TcpStream::connect_timeout(&addr, timeout).ok()?;
+        stream.set_read_timeout(Some(timeout)).ok()?;
+        let request = "GET /health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n";
+        stream.write_all(request.as_bytes()).ok()?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).ok()?;
+        answer.starts_with(b"HTTP/1.1 200").then_some(())
+    };
+    for _ in 0..50 {
+        let answered = tokio::task::spawn_blocking(answers)
+            .await
+            .map_err(|_| DemoError::Worker)?;
+        if answered.is_some() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(DemoError::NotServing(addr))
 }
 
 /// The `serve` command's defaults.
