@@ -83,6 +83,9 @@ def test_the_caseload_shows_overdue_work(browser, demo):
         By.CSS_SELECTOR, "td[data-overdue-referrals]").get_attribute("data-overdue-referrals")) > 0]
     assert overdue, "the demo leaves referrals unacknowledged past their deadline"
     assert all("attention" in (r.get_attribute("class") or "") for r in overdue)
+    late = [r for r in rows if r.find_element(
+        By.CSS_SELECTOR, "td[data-visit-overdue]").get_attribute("data-visit-overdue") == "true"]
+    assert late, "the demo has high-risk cases whose visit came late or not at all"
     browser.shot("officer-caseload")
 
 
