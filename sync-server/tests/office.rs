@@ -10,13 +10,13 @@ use chrono::NaiveDate;
 use ocrotire_core::bench_fixtures::synthetic_facts;
 use ocrotire_core::deadlines::local_date;
 use ocrotire_core::indicators::disclosure::{DisclosureError, Policy};
-use ocrotire_core::indicators::{CaseFacts, Dimension};
+use ocrotire_core::indicators::{CaseFacts, Dimension, Query};
 use ocrotire_core::model::CaseStatus;
 use ocrotire_core::sync::projection::CaseProjection;
 use ocrotire_server::office::dhis2::{DataValueSet, Dhis2Mapping};
 use ocrotire_server::office::export::{csv_rows, export, CsvRow, Format};
 use ocrotire_server::office::report::{
-    allowed_dimensions, checked_query, report, Audience, ReportError,
+    allowed_dimensions, checked_query, report, Audience, Report, ReportError,
 };
 use ocrotire_server::reference::Reference;
 use ocrotire_server::storage::sqlite::SqliteStorage;
@@ -87,6 +87,21 @@ fn projection(facts: &CaseFacts) -> CaseProjection {
         locality: String::new(),
         open_conflicts: 0,
     }
+}
+
+/// The report everything that leaves a district is made of.
+async fn controlled(o: &Office, query: &Query, policy: Policy) -> Report {
+    let audience = Audience::Outside(policy);
+    let dimensions = allowed_dimensions(query, &audience);
+    report(
+        &o.storage,
+        &o.reference,
+        query.clone(),
+        dimensions,
+        &audience,
+    )
+    .await
+    .unwrap()
 }
 
 fn year_2026() -> (NaiveDate, NaiveDate) {
@@ -188,16 +203,7 @@ async fn csv_reads_back_to_the_published_cells_and_every_export_is_audited() {
     let (from, to) = year_2026();
     let policy = Policy::default();
     let query = checked_query(&o.reference, from, to, None).unwrap();
-    let audience = Audience::Outside(policy);
-    let expected = report(
-        &o.storage,
-        &o.reference,
-        query.clone(),
-        allowed_dimensions(&query, &audience),
-        &audience,
-    )
-    .await
-    .unwrap();
+    let expected = controlled(&o, &query, policy).await;
     let csv = export(
         &o.storage,
         &o.reference,
@@ -239,16 +245,7 @@ async fn dhis2_values_are_the_reports_numbers_under_the_mapped_codes() {
     let to = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
     let policy = Policy::default();
     let query = checked_query(&o.reference, from, to, None).unwrap();
-    let audience = Audience::Outside(policy);
-    let expected = report(
-        &o.storage,
-        &o.reference,
-        query.clone(),
-        allowed_dimensions(&query, &audience),
-        &audience,
-    )
-    .await
-    .unwrap();
+    let expected = controlled(&o, &query, policy).await;
     let body = export(
         &o.storage,
         &o.reference,
