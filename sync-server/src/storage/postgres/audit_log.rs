@@ -54,23 +54,30 @@ pub async fn verify(client: &mut Object) -> Result<AuditCheck, StorageError> {
         .await?;
     let mut rows = Chunks::open(
         &tx,
-        "SELECT seq, at, user_id, device_id, action, subject, prev_hash, hash FROM audit ORDER BY seq",
+        &format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"),
         &[],
     )
     .await?;
     let mut verifier = ChainVerifier::default();
     while let Some(row) = rows.next(&tx).await? {
-        verifier.push(&AuditRow {
-            seq: seq_u64(row.try_get(0)?)?,
-            at: row.try_get(1)?,
-            user_id: row.try_get(2)?,
-            device_id: row.try_get(3)?,
-            action: row.try_get(4)?,
-            subject: row.try_get(5)?,
-            prev_hash: row.try_get(6)?,
-            hash: row.try_get(7)?,
-        });
+        verifier.push(&audit_row(&row)?);
     }
     tx.commit().await?;
     Ok(verifier.finish())
+}
+
+pub const AUDIT_COLUMNS: &str = "seq, at, user_id, device_id, action, subject, prev_hash, hash";
+
+/// A row of [`AUDIT_COLUMNS`].
+pub fn audit_row(row: &tokio_postgres::Row) -> Result<AuditRow, StorageError> {
+    Ok(AuditRow {
+        seq: seq_u64(row.try_get(0)?)?,
+        at: row.try_get(1)?,
+        user_id: row.try_get(2)?,
+        device_id: row.try_get(3)?,
+        action: row.try_get(4)?,
+        subject: row.try_get(5)?,
+        prev_hash: row.try_get(6)?,
+        hash: row.try_get(7)?,
+    })
 }

@@ -4,10 +4,10 @@
 use deadpool_postgres::Object;
 use tokio_postgres::Row;
 
-use super::audit_log;
+use super::audit_log::{self, audit_row, AUDIT_COLUMNS};
 use super::cases::{projection_row, stored_case, PROJECTION_COLUMNS};
 use crate::audit::{AuditEntry, AuditRow};
-use crate::storage::columns::{finish_user, parse_facts, seq_i64, seq_u64};
+use crate::storage::columns::{finish_user, parse_facts, seq_i64};
 use crate::storage::{Account, OfficeCase, StorageError, User, WebSession};
 use ocrotire_core::indicators::CaseFacts;
 use ocrotire_core::sync::projection::CaseProjection;
@@ -19,28 +19,14 @@ pub async fn audit_rows(
 ) -> Result<Vec<AuditRow>, StorageError> {
     let before = before.map_or(i64::MAX, seq_i64);
     let statement = client
-        .prepare_cached(
-            "SELECT seq, at, user_id, device_id, action, subject, prev_hash, hash FROM audit
-             WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
-        )
+        .prepare_cached(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit WHERE seq < $1 ORDER BY seq DESC LIMIT $2"
+        ))
         .await?;
     let rows = client
         .query(&statement, &[&before, &i64::from(limit)])
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(AuditRow {
-                seq: seq_u64(row.try_get(0)?)?,
-                at: row.try_get(1)?,
-                user_id: row.try_get(2)?,
-                device_id: row.try_get(3)?,
-                action: row.try_get(4)?,
-                subject: row.try_get(5)?,
-                prev_hash: row.try_get(6)?,
-                hash: row.try_get(7)?,
-            })
-        })
-        .collect()
+    rows.iter().map(audit_row).collect()
 }
 
 pub async fn case_facts(

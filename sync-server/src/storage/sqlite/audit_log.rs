@@ -36,23 +36,27 @@ pub fn append(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<(), StorageErr
 }
 
 pub fn verify(conn: &mut Connection) -> Result<AuditCheck, StorageError> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, user_id, device_id, action, subject, prev_hash, hash FROM audit ORDER BY seq",
-    )?;
+    let mut stmt = conn.prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))?;
     let mut rows = stmt.query([])?;
     let mut verifier = ChainVerifier::default();
     while let Some(row) = rows.next()? {
-        let seq: i64 = row.get(0)?;
-        verifier.push(&AuditRow {
-            seq: seq_u64(seq)?,
-            at: row.get(1)?,
-            user_id: row.get(2)?,
-            device_id: row.get(3)?,
-            action: row.get(4)?,
-            subject: row.get(5)?,
-            prev_hash: row.get(6)?,
-            hash: row.get(7)?,
-        });
+        verifier.push(&audit_row(row)?);
     }
     Ok(verifier.finish())
+}
+
+pub const AUDIT_COLUMNS: &str = "seq, at, user_id, device_id, action, subject, prev_hash, hash";
+
+/// A row of [`AUDIT_COLUMNS`].
+pub fn audit_row(row: &rusqlite::Row<'_>) -> Result<AuditRow, StorageError> {
+    Ok(AuditRow {
+        seq: seq_u64(row.get(0)?)?,
+        at: row.get(1)?,
+        user_id: row.get(2)?,
+        device_id: row.get(3)?,
+        action: row.get(4)?,
+        subject: row.get(5)?,
+        prev_hash: row.get(6)?,
+        hash: row.get(7)?,
+    })
 }

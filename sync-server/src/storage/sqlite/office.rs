@@ -4,10 +4,10 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 
-use super::audit_log;
+use super::audit_log::{self, audit_row, AUDIT_COLUMNS};
 use super::cases::{projection_row, stored_case, PROJECTION_COLUMNS};
 use crate::audit::{AuditEntry, AuditRow};
-use crate::storage::columns::{finish_user, parse_facts, seq_i64, seq_u64};
+use crate::storage::columns::{finish_user, parse_facts, seq_i64};
 use crate::storage::{Account, OfficeCase, StorageError, User, WebSession};
 use ocrotire_core::indicators::CaseFacts;
 use ocrotire_core::sync::projection::CaseProjection;
@@ -18,23 +18,13 @@ pub fn audit_rows(
     limit: u32,
 ) -> Result<Vec<AuditRow>, StorageError> {
     let before = before.map_or(i64::MAX, seq_i64);
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, at, user_id, device_id, action, subject, prev_hash, hash FROM audit
-         WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {AUDIT_COLUMNS} FROM audit WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2"
+    ))?;
     let mut rows = stmt.query((before, limit))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        out.push(AuditRow {
-            seq: seq_u64(row.get(0)?)?,
-            at: row.get(1)?,
-            user_id: row.get(2)?,
-            device_id: row.get(3)?,
-            action: row.get(4)?,
-            subject: row.get(5)?,
-            prev_hash: row.get(6)?,
-            hash: row.get(7)?,
-        });
+        out.push(audit_row(row)?);
     }
     Ok(out)
 }
