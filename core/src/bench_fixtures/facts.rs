@@ -60,6 +60,8 @@ impl Seq {
 }
 
 fn case(i: usize, seq: &mut Seq) -> CaseFacts {
+    // Constant, valid dates: these `expect`s cannot fail (and this module
+    // is built for benchmarks and tests only).
     let start = Utc
         .with_ymd_and_hms(2026, 1, 1, 6, 0, 0)
         .single()
