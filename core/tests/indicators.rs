@@ -556,3 +556,56 @@ fn facts_come_from_the_case_file_without_names_or_text() {
     assert_eq!(CaseFacts::decode(&stored).expect("decode"), facts);
     assert!(CaseFacts::decode(&stored[..stored.len() / 2]).is_err());
 }
+
+/// A worker's device counts its own caseload with the same engine, from
+/// the encrypted store on disk.
+#[test]
+fn a_device_counts_its_own_caseload() {
+    use ocrotire_core::caseload::{Caseload, Identity};
+    use ocrotire_core::store::StoreConfig;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let identity = Identity::new("sa-1", Role::SocialAssistant, "0100");
+    let mut caseload =
+        Caseload::create(dir.path(), "482913", None, StoreConfig::default(), identity)
+            .expect("caseload");
+    let case = case_support::new_case();
+    for (n, sex) in [Sex::Female, Sex::Female, Sex::Male]
+        .into_iter()
+        .enumerate()
+    {
+        let mut child = case.child.clone();
+        child.sex = sex;
+        child.pseudonym = format!("p-{n}");
+        let at = base_time() + Duration::days(n as i64);
+        let mut notification = case.notification.clone();
+        notification.identified_at = at;
+        notification.received_at = at;
+        caseload
+            .create_case_at(child, notification, at)
+            .expect("case");
+    }
+    let query = Query {
+        from: base_time().date_naive(),
+        to: base_time().date_naive() + Duration::days(1),
+        districts: None,
+    };
+    let tables = caseload
+        .indicators(&query, &[Dimension::Sex])
+        .expect("indicators");
+    let find = |by: Option<Dimension>| {
+        tables
+            .iter()
+            .find(|t| t.measure == "S01" && t.by == by)
+            .expect("S01")
+    };
+    // The third case falls after the period.
+    assert_eq!(find(None).total.numerator, 2);
+    let by_sex: Vec<(&str, u64)> = find(Some(Dimension::Sex))
+        .rows
+        .iter()
+        .map(|(c, v)| (c.as_str(), v.numerator))
+        .collect();
+    assert!(by_sex.contains(&("female", 2)));
+    assert!(!by_sex.iter().any(|(c, n)| *c == "male" && *n > 0));
+}

@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::deadlines::ResponseRules;
 use crate::document::{CaseDoc, CaseOp, Conflict, DocError, Heads, NewCase, OpContext};
 use crate::ids::random_id;
+use crate::indicators::{compute, CaseFacts, Context, Dimension, Query, Table};
 use crate::model::{Author, CaseFile, CaseStatus, Child, Notification, RiskLevel, Role};
-use crate::reference::{AdminUnits, ReferenceError, Template};
+use crate::reference::{AdminUnits, Population, ReferenceError, Template};
 use crate::store::{Store, StoreConfig, StoreError};
 
 const IDENTITY: &str = "identity";
@@ -242,6 +243,29 @@ impl Caseload {
 
     pub fn conflicts(&self, case_id: &str) -> Result<Vec<Conflict>, CaseloadError> {
         self.read(case_id, |doc| Ok(doc.conflicts()?))
+    }
+
+    /// The indicators over this device's own cases (a worker's caseload),
+    /// by the same engine the server runs over its stored facts. Exact:
+    /// nothing here leaves the device. Opens every case, which suits a
+    /// worker's caseload (hundreds), not a district's.
+    pub fn indicators(
+        &self,
+        query: &Query,
+        dimensions: &[Dimension],
+    ) -> Result<Vec<Table>, CaseloadError> {
+        let population = Population::bundled()?;
+        let facts = self
+            .store
+            .case_ids()?
+            .iter()
+            .map(|id| Ok(CaseFacts::of(&self.case(id)?, &self.units)))
+            .collect::<Result<Vec<_>, CaseloadError>>()?;
+        let context = Context {
+            rules: &self.rules,
+            population: &population,
+        };
+        Ok(compute(&facts, query, &context, dimensions))
     }
 
     /// Lists the caseload from the encrypted summaries alone.
