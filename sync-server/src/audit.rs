@@ -29,6 +29,10 @@ pub enum Action {
     SetPassword,
     SignIn,
     SignInFailed,
+    /// A sign-in refused unchecked because the account had too many
+    /// recent failures (`web::pages::login`); not itself a failure, so a
+    /// refused attempt does not extend the refusal.
+    SignInThrottled,
     SignOut,
     /// An indicator export: format, period, districts, who.
     Export,
@@ -48,6 +52,7 @@ impl Action {
             Action::SetPassword => "set_password",
             Action::SignIn => "sign_in",
             Action::SignInFailed => "sign_in_failed",
+            Action::SignInThrottled => "sign_in_throttled",
             Action::SignOut => "sign_out",
             Action::Export => "export",
             Action::Resolve => "resolve",

@@ -29,6 +29,10 @@ pub enum ApiError {
     ActorTaken,
     #[error("this role does not sync case documents")]
     RoleCannotSync,
+    /// The database is out of disk space (`StorageError::is_storage_full`):
+    /// nothing of the request was stored; it can be sent again later.
+    #[error("the server is out of storage space; nothing was stored, try again later")]
+    StorageFull,
     #[error("internal error")]
     Internal(#[source] StorageError),
     #[error("internal error")]
@@ -38,7 +42,7 @@ pub enum ApiError {
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         match error {
-            AuthError::Storage(e) => ApiError::Internal(e),
+            AuthError::Storage(e) => e.into(),
             other => ApiError::Auth(other),
         }
     }
@@ -46,7 +50,11 @@ impl From<AuthError> for ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
-        ApiError::Internal(error)
+        if error.is_storage_full() {
+            ApiError::StorageFull
+        } else {
+            ApiError::Internal(error)
+        }
     }
 }
 
@@ -60,6 +68,7 @@ impl ApiError {
             ApiError::Auth(_) | ApiError::BadCode => StatusCode::UNAUTHORIZED,
             ApiError::ActorTaken => StatusCode::CONFLICT,
             ApiError::RoleCannotSync => StatusCode::FORBIDDEN,
+            ApiError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) | ApiError::Encoding => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -70,6 +79,9 @@ impl IntoResponse for ApiError {
         let status = self.status();
         match &self {
             ApiError::Internal(source) => tracing::error!(error = %source, "request failed"),
+            ApiError::StorageFull => {
+                tracing::error!(status = status.as_u16(), "request failed: storage full")
+            }
             other => tracing::info!(status = status.as_u16(), reason = %other, "request refused"),
         }
         if let ApiError::Auth(AuthError::Revoked) = self {
@@ -100,5 +112,30 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite_error(code: std::ffi::c_int) -> StorageError {
+        StorageError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            None,
+        ))
+    }
+
+    #[test]
+    fn a_full_disk_is_507_with_a_fixed_sentence() {
+        let full = ApiError::from(sqlite_error(rusqlite::ffi::SQLITE_FULL));
+        assert_eq!(full.status(), StatusCode::INSUFFICIENT_STORAGE);
+        assert!(full.to_string().contains("out of storage space"));
+        let via_auth = ApiError::from(AuthError::Storage(sqlite_error(rusqlite::ffi::SQLITE_FULL)));
+        assert_eq!(via_auth.status(), StatusCode::INSUFFICIENT_STORAGE);
+        // Any other storage failure stays an internal error.
+        let other = ApiError::from(sqlite_error(rusqlite::ffi::SQLITE_CORRUPT));
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(other.to_string(), "internal error");
     }
 }

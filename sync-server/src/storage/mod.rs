@@ -52,6 +52,24 @@ pub enum StorageError {
     UnsupportedLocation(String),
 }
 
+impl StorageError {
+    /// The database ran out of disk space: SQLite's `SQLITE_FULL`, or
+    /// PostgreSQL's `disk_full` (53100). The transaction was rolled back, so
+    /// nothing was half written; the same request succeeds once space
+    /// returns.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StorageError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
+            StorageError::Postgres(e) => {
+                e.code() == Some(&tokio_postgres::error::SqlState::DISK_FULL)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A person who may hold devices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -386,6 +404,15 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         user_id: String,
     ) -> impl Future<Output = Result<Option<Account>, StorageError>> + Send;
+
+    /// How many failed dashboard sign-ins (`sign_in_failed` audit rows) the
+    /// audit log holds for `user_id` at or after `since`: what the sign-in
+    /// throttle counts, the same for every instance on one database.
+    fn sign_in_failures(
+        &self,
+        user_id: String,
+        since: i64,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
     /// Stores a new session, audited with it; expired sessions go then too.
     fn create_session(

@@ -14,6 +14,7 @@ on_every_backend!(
     sessions_expire_end_and_know_their_user,
     audit_rows_come_newest_first_in_pages,
     a_stored_case_reads_back_and_audited_pushes_commit_their_row,
+    sign_in_failures_are_counted_per_account_since_a_time,
 );
 
 fn entry(action: Action, subject: &str) -> AuditEntry {
@@ -293,4 +294,39 @@ async fn a_stored_case_reads_back_and_audited_pushes_commit_their_row(f: impl Fi
     assert_eq!(f.changes().await.len(), 2);
     assert!(s.verify_audit().await.unwrap().first_broken.is_none());
     assert!(s.case_document("b".into()).await.unwrap().is_none());
+}
+
+async fn sign_in_failures_are_counted_per_account_since_a_time(f: impl Fixture) {
+    let s = f.storage();
+    let row = |user: &str, action: Action, at: i64| AuditEntry {
+        at,
+        user_id: user.into(),
+        device_id: "web".into(),
+        action,
+        subject: format!("user={user}"),
+    };
+    for at in [100, 200, 300] {
+        s.append_audit(row("officer", Action::SignInFailed, at))
+            .await
+            .unwrap();
+    }
+    // Neither another account's failures, nor refused attempts, nor
+    // successful sign-ins count.
+    s.append_audit(row("other", Action::SignInFailed, 300))
+        .await
+        .unwrap();
+    s.append_audit(row("officer", Action::SignInThrottled, 300))
+        .await
+        .unwrap();
+    s.append_audit(row("officer", Action::SignIn, 300))
+        .await
+        .unwrap();
+    let count = |user: &str, since: i64| s.sign_in_failures(user.into(), since);
+    assert_eq!(count("officer", 0).await.unwrap(), 3);
+    assert_eq!(count("officer", 200).await.unwrap(), 2);
+    assert_eq!(count("officer", 301).await.unwrap(), 0);
+    assert_eq!(count("other", 0).await.unwrap(), 1);
+    assert_eq!(count("nobody", 0).await.unwrap(), 0);
+    // The rows are ordinary links of the chain.
+    assert_eq!(s.verify_audit().await.unwrap().first_broken, None);
 }

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_initial.sql")),
     (2, include_str!("../migrations/postgres/0002_created.sql")),
     (3, include_str!("../migrations/postgres/0003_office.sql")),
+    (4, include_str!("../migrations/postgres/0004_sign_in.sql")),
 ];
 
 /// The advisory lock key of migrations ("ocrotire" in ASCII).

@@ -348,6 +348,10 @@ impl Storage for PostgresStorage {
         office::password(&self.client().await?, &user_id).await
     }
 
+    async fn sign_in_failures(&self, user_id: String, since: i64) -> Result<u64, StorageError> {
+        office::sign_in_failures(&self.client().await?, &user_id, since).await
+    }
+
     async fn create_session(
         &self,
         session: WebSession,

@@ -125,6 +125,25 @@ pub async fn password(client: &Object, user_id: &str) -> Result<Option<Account>,
     }))
 }
 
+/// The literal `action` keeps the query on the partial index
+/// `audit_sign_in_failed` (migration 4).
+pub async fn sign_in_failures(
+    client: &Object,
+    user_id: &str,
+    since: i64,
+) -> Result<u64, StorageError> {
+    let statement = client
+        .prepare_cached(
+            "SELECT COUNT(*) FROM audit WHERE action = 'sign_in_failed' AND user_id = $1 AND at >= $2",
+        )
+        .await?;
+    let count: i64 = client
+        .query_one(&statement, &[&user_id, &since])
+        .await?
+        .try_get(0)?;
+    u64::try_from(count).map_err(|_| StorageError::Corrupt("audit count"))
+}
+
 pub async fn create_session(
     client: &mut Object,
     session: &WebSession,

@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_initial.sql")),
     (2, include_str!("../migrations/sqlite/0002_created.sql")),
     (3, include_str!("../migrations/sqlite/0003_office.sql")),
+    (4, include_str!("../migrations/sqlite/0004_sign_in.sql")),
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StorageError> {

@@ -242,6 +242,11 @@ impl Storage for SqliteStorage {
         self.run(move |conn| office::password(conn, &user_id)).await
     }
 
+    async fn sign_in_failures(&self, user_id: String, since: i64) -> Result<u64, StorageError> {
+        self.run(move |conn| office::sign_in_failures(conn, &user_id, since))
+            .await
+    }
+
     async fn create_session(
         &self,
         session: WebSession,

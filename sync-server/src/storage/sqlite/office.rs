@@ -129,6 +129,20 @@ pub fn password(conn: &mut Connection, user_id: &str) -> Result<Option<Account>,
         .transpose()
 }
 
+/// The literal `action` keeps the query on the partial index
+/// `audit_sign_in_failed` (migration 4).
+pub fn sign_in_failures(
+    conn: &mut Connection,
+    user_id: &str,
+    since: i64,
+) -> Result<u64, StorageError> {
+    let count: i64 = conn.prepare_cached(
+        "SELECT COUNT(*) FROM audit WHERE action = 'sign_in_failed' AND user_id = ?1 AND at >= ?2",
+    )?
+    .query_row((user_id, since), |row| row.get(0))?;
+    u64::try_from(count).map_err(|_| StorageError::Corrupt("audit count"))
+}
+
 pub fn create_session(
     conn: &mut Connection,
     session: &WebSession,
