@@ -6,6 +6,9 @@
 //! ```text
 //! cargo run --release -p ocrotire-tests --bin sync_bench -- \
 //!     [--quick] [--database-url postgres://...] [--threads N] [--seconds S]
+//! cargo run --release -p ocrotire-tests --bin sync_bench -- --soak \
+//!     [--quick] [--soak-minutes M] [--soak-rate R] [--threads N] \
+//!     [--database-url postgres://...] [--skip-sqlite]
 //! ```
 //!
 //! 1. "Nothing new" for a device holding 10,000 cases (after pushing them
@@ -19,6 +22,10 @@
 //! 4. Server throughput: 1,000 enrolled devices doing incremental sessions
 //!    from a few threads for a fixed time, on SQLite and, given
 //!    `--database-url`, on PostgreSQL.
+//!
+//! `--soak` runs issue 7's soak instead (see [`soak`]): the devices of
+//! scenario 4 hold a mix of sessions at a fixed rate for 10 minutes,
+//! reported minute by minute with the server's memory over time.
 //!
 //! Cases are built with the core store benchmark's case script
 //! (`ocrotire_core::bench_fixtures`): the ~35 operations a social assistant
@@ -47,6 +54,7 @@ use new_device::new_device;
 use options::{parse_args, Sizes};
 use report::{print_machine, Table};
 use server::Db;
+use soak::{print_soak, soak};
 use throughput::{incremental_sessions, print_throughput};
 
 mod big_caseload;
@@ -58,6 +66,7 @@ mod real_device;
 mod report;
 mod server;
 mod sim_device;
+mod soak;
 mod throughput;
 
 type Res<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -100,6 +109,10 @@ fn run() -> Res<()> {
     let template = Template::v1()?;
     let mut table = Table::default();
 
+    if options.soak {
+        return run_soak(binary, &sizes, &options, &template);
+    }
+
     let wanted = |n: u32| options.scenarios.is_empty() || options.scenarios.contains(&n);
     if wanted(1) || wanted(2) {
         big_caseload(binary, &sizes, &template, &mut table)?;
@@ -108,7 +121,7 @@ fn run() -> Res<()> {
         new_device(binary, &sizes, &template, &mut table)?;
     }
     let mut throughput = Vec::new();
-    if wanted(4) {
+    if wanted(4) && !options.skip_sqlite {
         let db = Db::sqlite()?;
         throughput.extend(incremental_sessions(
             binary, "SQLite", db, &sizes, &options, &template,
@@ -134,5 +147,45 @@ fn run() -> Res<()> {
     if !throughput.is_empty() {
         print_throughput(&throughput);
     }
+    Ok(())
+}
+
+fn run_soak(
+    binary: &std::path::Path,
+    sizes: &Sizes,
+    options: &options::Options,
+    template: &Template,
+) -> Res<()> {
+    let mut rows = Vec::new();
+    if !options.skip_sqlite {
+        rows.push(soak(
+            binary,
+            "SQLite",
+            Db::sqlite()?,
+            sizes,
+            options,
+            template,
+        )?);
+    }
+    match &options.database_url {
+        Some(url) => {
+            let db = Db::Postgres(url.clone());
+            match soak(binary, "PostgreSQL", db, sizes, options, template) {
+                Ok(row) => rows.push(row),
+                Err(e) => println!("\nPostgreSQL: soak failed: {e}"),
+            }
+        }
+        None => println!("\nPostgreSQL: not soaked (no --database-url given)"),
+    }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "\nload average at the end: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!("\n== soak summary (markdown)\n");
+    print_soak(&rows);
     Ok(())
 }

@@ -175,15 +175,24 @@ impl BenchServer {
 
     /// Peak resident memory of the server process (VmHWM).
     pub fn peak_rss_kib(&self) -> Res<u64> {
+        self.status_kib("VmHWM:")
+    }
+
+    /// Resident memory of the server process now (VmRSS).
+    pub fn rss_kib(&self) -> Res<u64> {
+        self.status_kib("VmRSS:")
+    }
+
+    fn status_kib(&self, field: &str) -> Res<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         let line = status
             .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .ok_or("no VmHWM")?;
+            .find(|l| l.starts_with(field))
+            .ok_or_else(|| format!("no {field}"))?;
         Ok(line
             .split_whitespace()
             .nth(1)
-            .ok_or("VmHWM value")?
+            .ok_or_else(|| format!("{field} value"))?
             .parse()?)
     }
 }

@@ -48,12 +48,14 @@ pub struct Rounds {
 }
 
 impl SimDevice {
-    pub fn enroll(
+    /// Creates `user` with `role` in the district and enrols a device.
+    pub fn enroll_as(
         server: &BenchServer,
         client: &reqwest::blocking::Client,
         user: &str,
+        role: Role,
     ) -> Res<SimDevice> {
-        server.create_user(user, Role::SocialAssistant.key(), DISTRICT)?;
+        server.create_user(user, role.key(), DISTRICT)?;
         let code = server.enroll_code(user)?;
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
             .map_err(|_| "cannot generate a key")?;
@@ -82,7 +84,7 @@ impl SimDevice {
             actor,
             author: Author {
                 user_id: user.into(),
-                role: Role::SocialAssistant,
+                role,
             },
             cases: Vec::new(),
             cursor: 0,

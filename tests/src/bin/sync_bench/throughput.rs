@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use ocrotire_core::document::{CaseOp, OpContext};
 use ocrotire_core::ids::random_id;
+use ocrotire_core::model::Role;
 use ocrotire_core::reference::Template;
 use ocrotire_core::sync::authority::{accept_push, Writer};
 
@@ -53,21 +54,52 @@ pub fn incremental_sessions(
         sizes.phase.as_secs()
     );
     let server = BenchServer::start(binary, db)?;
+    let mut parts = enroll_devices(&server, sizes, threads, 0)?;
+    if let Some(device) = parts.iter().flatten().next() {
+        time_accept_push(device, template)?;
+    }
+    let mut results = Vec::new();
+    for mode in [Mode::CatchUp, Mode::NothingNew, Mode::OneEdit] {
+        let result = run_phase(&server, &mut parts, backend, mode, sizes, template)?;
+        print_phase(&result);
+        results.push(result);
+    }
+    Ok(results)
+}
+
+/// Creates `sizes.devices` users and enrols a [`SimDevice`] for each, in
+/// `threads` parts (one per client thread), each device pushing its
+/// `sizes.cases_per_device` new cases in a first session. Every
+/// `officer_every`-th device (none if 0) is a district officer's instead,
+/// who opens no case and whose first session pulls the district's cases
+/// pushed so far.
+pub fn enroll_devices(
+    server: &BenchServer,
+    sizes: &Sizes,
+    threads: usize,
+    officer_every: usize,
+) -> Res<Vec<Vec<SimDevice>>> {
     // User ids unique per run: a PostgreSQL database outlives the run.
     let run = &random_id()[..8];
     let t = Instant::now();
-    let mut parts: Vec<Vec<SimDevice>> = std::thread::scope(|s| {
+    let parts: Vec<Vec<SimDevice>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|part| {
-                let server = &server;
                 s.spawn(move || -> Res<Vec<SimDevice>> {
                     let client = http_client()?;
                     let template = Template::v1()?;
                     let mut devices = Vec::new();
                     for i in (part..sizes.devices).step_by(threads) {
-                        let user = format!("sim-{run}-{i}");
-                        let mut device = SimDevice::enroll(server, &client, &user)?;
-                        device.open_cases(sizes.cases_per_device, i, &template)?;
+                        let officer = officer_every > 0 && i % officer_every == officer_every - 1;
+                        let (user, role) = if officer {
+                            (format!("simdo-{run}-{i}"), Role::DistrictOfficer)
+                        } else {
+                            (format!("sim-{run}-{i}"), Role::SocialAssistant)
+                        };
+                        let mut device = SimDevice::enroll_as(server, &client, &user, role)?;
+                        if !officer {
+                            device.open_cases(sizes.cases_per_device, i, &template)?;
+                        }
                         let rounds = device.session(server, &client)?;
                         if rounds.refused > 0 {
                             return Err(format!("{user}: initial push refused").into());
@@ -83,22 +115,33 @@ pub fn incremental_sessions(
             .map(|h| h.join().map_err(|_| "setup thread panicked")?)
             .collect::<Res<Vec<_>>>()
     })?;
+    let officers = parts
+        .iter()
+        .flatten()
+        .filter(|d| d.author.role == Role::DistrictOfficer)
+        .count();
+    let assistants = sizes.devices - officers;
     println!(
-        "setup: {} users created and devices enrolled (admin CLI), {} cases pushed, in {:.1} s",
+        "setup: {} users created and devices enrolled (admin CLI; {officers} district officers), {} cases pushed, in {:.1} s",
         sizes.devices,
-        sizes.devices * sizes.cases_per_device,
+        assistants * sizes.cases_per_device,
         t.elapsed().as_secs_f64()
     );
-    if let Some(device) = parts.iter().flatten().next() {
-        time_accept_push(device, template)?;
-    }
-    let mut results = Vec::new();
-    for mode in [Mode::CatchUp, Mode::NothingNew, Mode::OneEdit] {
-        let result = run_phase(&server, &mut parts, backend, mode, sizes, template)?;
-        print_phase(&result);
-        results.push(result);
-    }
-    Ok(results)
+    Ok(parts)
+}
+
+/// One session per device, right after [`enroll_devices`] (the soak's
+/// warm-up), printed like scenario 4's phase.
+pub fn catch_up(
+    server: &BenchServer,
+    parts: &mut [Vec<SimDevice>],
+    backend: &'static str,
+    sizes: &Sizes,
+    template: &Template,
+) -> Res<()> {
+    let result = run_phase(server, parts, backend, Mode::CatchUp, sizes, template)?;
+    print_phase(&result);
+    Ok(())
 }
 
 /// What the devices do in one phase of scenario 4.
@@ -323,7 +366,7 @@ pub fn print_throughput(rows: &[PhaseResult]) {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
