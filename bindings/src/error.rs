@@ -185,7 +185,19 @@ impl From<SyncError> for OcrotireError {
             SyncError::Transport(TransportError::Unreachable(reason)) => {
                 OcrotireError::Network { reason }
             }
-            SyncError::Transport(e) => invalid(e),
+            // The fixed sentence only: the app tells the person the server
+            // is not the district's (or the setup is wrong), not to retry.
+            SyncError::Transport(e @ TransportError::UntrustedServer) => OcrotireError::Network {
+                reason: e.to_string(),
+            },
+            // An `http://` address to another host, or no URL at all: the
+            // app's configuration, refused before anything was sent.
+            SyncError::Transport(
+                e @ (TransportError::InsecureUrl
+                | TransportError::BadUrl
+                | TransportError::BadCertificate
+                | TransportError::BadKey),
+            ) => invalid(e),
             SyncError::Wire(e) => OcrotireError::Network {
                 reason: e.to_string(),
             },
@@ -226,5 +238,16 @@ mod tests {
             case_id: "c1".into(),
         }));
         assert!(matches!(tampered, OcrotireError::Damaged { .. }));
+    }
+
+    #[test]
+    fn a_cleartext_server_address_is_invalid_input() {
+        let insecure = OcrotireError::from(SyncError::Transport(TransportError::InsecureUrl));
+        match insecure {
+            OcrotireError::InvalidInput { reason } => assert!(reason.contains("https://")),
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+        let untrusted = OcrotireError::from(SyncError::Transport(TransportError::UntrustedServer));
+        assert!(matches!(untrusted, OcrotireError::Network { .. }));
     }
 }

@@ -90,6 +90,8 @@ impl Caseload {
     /// ask again (with the same code or a new one) and the server
     /// recognises it instead of calling the code used and the actor taken.
     pub fn enroll(&mut self, server: &ServerConfig, code: &str) -> Result<Enrolled, SyncError> {
+        // A refused address (cleartext to another host) stores nothing.
+        let transport = Transport::new(server)?;
         let pkcs8 = match self.enrolling_key()? {
             Some(pkcs8) => pkcs8,
             None => {
@@ -104,7 +106,6 @@ impl Caseload {
             public_key: Signer::public_key(&pkcs8)?,
             actor: self.actor.to_bytes().to_vec(),
         };
-        let transport = Transport::new(server)?;
         let answer = transport.post("/v1/enroll", protocol::encode(&request)?, None)?;
         if answer.status != 200 {
             return Err(SyncError::Status(answer.status));
@@ -295,6 +296,8 @@ impl Caseload {
                 }
                 Ok(answer) if answer.status >= 500 => last = SyncError::Status(answer.status),
                 Ok(answer) => return Err(SyncError::Status(answer.status)),
+                // Someone else may be answering: asking again cannot help.
+                Err(e @ TransportError::UntrustedServer) => return Err(e.into()),
                 Err(e) => last = e.into(),
             }
         }

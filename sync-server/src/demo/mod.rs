@@ -252,7 +252,9 @@ async fn generate(
     let work = Work {
         staff,
         codes,
-        server: ServerConfig::new(format!("http://{local}")),
+        // Loopback (a server on every interface is also there): the
+        // devices' client allows plain http only to this machine itself.
+        server: ServerConfig::new(format!("http://{}", reachable(local))),
         cases: config.cases,
         seed: config.seed,
         stop,
