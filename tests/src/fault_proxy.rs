@@ -114,6 +114,12 @@ pub struct FaultCounts {
     /// Requests the server could not be reached for, or did not answer
     /// completely (it was down or killed).
     pub upstream_errors: usize,
+    /// Connections closed unread while the proxy was partitioned
+    /// ([`FaultProxy::set_partitioned`]).
+    pub partitioned: usize,
+    /// Requests cut in the middle on the way to the server
+    /// ([`FaultProxy::set_request_cuts`]).
+    pub requests_cut: usize,
 }
 
 impl FaultCounts {
@@ -141,6 +147,11 @@ struct Shared {
     upstream_errors: AtomicUsize,
     in_flight: AtomicUsize,
     stopping: AtomicBool,
+    partitioned: AtomicBool,
+    partitioned_count: AtomicUsize,
+    /// Percent of requests cut on the way to the server.
+    request_cuts: AtomicUsize,
+    requests_cut: AtomicUsize,
 }
 
 /// How long the proxy waits on either side before giving up.
@@ -164,6 +175,10 @@ impl FaultProxy {
             upstream_errors: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
+            partitioned: AtomicBool::new(false),
+            partitioned_count: AtomicUsize::new(0),
+            request_cuts: AtomicUsize::new(0),
+            requests_cut: AtomicUsize::new(0),
         });
         let accepting = Arc::clone(&shared);
         let acceptor = std::thread::spawn(move || {
@@ -202,6 +217,22 @@ impl FaultProxy {
         *lock(&self.shared.plan) = plan;
     }
 
+    /// A network partition while `on`: every connection a client opens is
+    /// closed at once, unread, whatever the plan says; nothing reaches the
+    /// server.
+    pub fn set_partitioned(&self, on: bool) {
+        self.shared.partitioned.store(on, Ordering::SeqCst);
+    }
+
+    /// `percent` of requests (drawn before the plan) are cut in the middle
+    /// on their way to the server: it receives the head and part of the
+    /// body, then the connection closes on both sides.
+    pub fn set_request_cuts(&self, percent: u32) {
+        self.shared
+            .request_cuts
+            .store(percent.min(100) as usize, Ordering::SeqCst);
+    }
+
     pub fn counts(&self) -> FaultCounts {
         let s = &self.shared;
         FaultCounts {
@@ -211,6 +242,8 @@ impl FaultProxy {
             duplicates_refused: s.duplicates_refused.load(Ordering::SeqCst),
             duplicates_both_accepted: s.duplicates_both_accepted.load(Ordering::SeqCst),
             upstream_errors: s.upstream_errors.load(Ordering::SeqCst),
+            partitioned: s.partitioned_count.load(Ordering::SeqCst),
+            requests_cut: s.requests_cut.load(Ordering::SeqCst),
         }
     }
 
@@ -233,13 +266,23 @@ impl Drop for FaultProxy {
 
 impl Shared {
     fn handle(&self, mut client: TcpStream) -> io::Result<()> {
+        if self.partitioned.load(Ordering::SeqCst) {
+            self.partitioned_count.fetch_add(1, Ordering::SeqCst);
+            return client.shutdown(Shutdown::Both);
+        }
         client.set_read_timeout(Some(IO_TIMEOUT))?;
         client.set_write_timeout(Some(IO_TIMEOUT))?;
         let Some(request) = Message::read(&mut client)? else {
             return Ok(()); // connected and closed without a request
         };
         self.requests.fetch_add(1, Ordering::SeqCst);
-        let request = request.with_connection_close().to_bytes();
+        let request = request.with_connection_close();
+        let cuts = self.request_cuts.load(Ordering::SeqCst) as u64;
+        if cuts > 0 && lock(&self.rng).chance(cuts) {
+            self.cut_request(&request);
+            return client.shutdown(Shutdown::Both);
+        }
+        let request = request.to_bytes();
         let fault = {
             let plan = *lock(&self.plan);
             plan.choose(&mut lock(&self.rng))
@@ -278,6 +321,26 @@ impl Shared {
         client.flush()?;
         self.count(fault);
         client.shutdown(Shutdown::Both)
+    }
+
+    /// Sends the server the head and part of the body (part of the head
+    /// if there is no body), then closes the connection.
+    fn cut_request(&self, request: &Message) {
+        let bytes = request.to_bytes();
+        let head = bytes.len() - request.body.len();
+        let keep = match request.body.len() {
+            0 => lock(&self.rng).below(head as u64) as usize,
+            body => head + lock(&self.rng).below(body as u64) as usize,
+        };
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut server) = TcpStream::connect_timeout(&self.upstream, IO_TIMEOUT) {
+            let _ = server.set_write_timeout(Some(IO_TIMEOUT));
+            if server.write_all(&bytes[..keep]).is_ok() && server.flush().is_ok() {
+                self.requests_cut.fetch_add(1, Ordering::SeqCst);
+            }
+            let _ = server.shutdown(Shutdown::Both);
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 
     fn count(&self, fault: Fault) {

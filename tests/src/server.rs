@@ -29,8 +29,41 @@ impl ServerDb {
         ))
     }
 
+    /// An empty SQLite database in `dir` (created if missing, removed with
+    /// everything in it when the last clone is dropped): a directory on a
+    /// small filesystem of the test's own, for disk-full scenarios.
+    pub fn sqlite_in(dir: &Path) -> ServerDb {
+        std::fs::create_dir_all(dir).expect("create the database directory");
+        ServerDb(Arc::new(ThrowawayDb::Sqlite {
+            dir: dir.to_path_buf(),
+            path: dir.join("server.sqlite3"),
+        }))
+    }
+
     pub fn backend(&self) -> Backend {
         self.0.backend()
+    }
+
+    /// The SQLite file, if that is the backend.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        self.0.sqlite_path()
+    }
+
+    /// SQLite's `PRAGMA integrity_check` on the file, read-only ("ok" when
+    /// sound); `None` on PostgreSQL.
+    pub fn sqlite_integrity(&self) -> Option<String> {
+        let path = self.0.sqlite_path()?;
+        let checked =
+            rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .and_then(|conn| {
+                    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+                    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+                    rows.collect::<Result<Vec<_>, _>>()
+                });
+        Some(match checked {
+            Ok(lines) => lines.join("; "),
+            Err(e) => format!("could not check: {e}"),
+        })
     }
 
     /// The flags naming this database to `serve` and `admin`.
@@ -122,6 +155,13 @@ impl TestServer {
         TestServer::on(ServerDb::fresh(backend), serve_args)
     }
 
+    /// A server on `db` (e.g. [`ServerDb::sqlite_in`]) with more `serve`
+    /// flags.
+    pub fn start_on(db: ServerDb, serve_args: &[&str]) -> TestServer {
+        let serve_args = serve_args.iter().map(|a| a.to_string()).collect();
+        TestServer::on(db, serve_args)
+    }
+
     /// Another instance on this one's database, with the same flags, on a
     /// port of its own: what several instances behind one load balancer
     /// are (PostgreSQL; on SQLite, two processes on one file).
@@ -154,6 +194,14 @@ impl TestServer {
 
     /// Starts (again) the server process on the same port and database.
     pub fn restart(&mut self) {
+        if let Err(failure) = self.try_restart() {
+            panic!("{failure}");
+        }
+    }
+
+    /// As [`TestServer::restart`], but a server that does not come up is
+    /// an error (saying why, with the end of its log), not a panic.
+    pub fn try_restart(&mut self) -> Result<(), String> {
         self.kill();
         let log = OpenOptions::new()
             .append(true)
@@ -166,22 +214,41 @@ impl TestServer {
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .expect("start ocrotire-server");
+            .map_err(|e| format!("could not start ocrotire-server: {e}"))?;
         let child = self.child.insert(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            let exited = child.try_wait().expect("server status");
+            let exited = child
+                .try_wait()
+                .map_err(|e| format!("server status: {e}"))?;
             if exited.is_some() || Instant::now() > deadline {
                 let log = std::fs::read_to_string(self.log.path()).unwrap_or_default();
                 let lines: Vec<&str> = log.lines().collect();
                 let tail = lines[lines.len().saturating_sub(40)..].join("\n");
-                panic!(
+                if exited.is_none() {
+                    self.kill();
+                }
+                return Err(format!(
                     "ocrotire-server did not start listening on {} ({exited:?}); its log ends:\n{tail}",
                     self.port
-                );
+                ));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+        Ok(())
+    }
+
+    /// Whether the server process is alive (it may have exited by itself).
+    pub fn is_running(&mut self) -> bool {
+        match &mut self.child {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    /// Everything the server processes wrote to standard error so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
     /// SIGKILL, as a crash or a power cut would.
