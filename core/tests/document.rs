@@ -6,7 +6,9 @@ mod case_support;
 
 use case_support::{base_time, packet, Replica};
 use chrono::Duration;
-use ocrotire_core::document::{CaseDoc, CaseOp, ConflictKind, DocError, Heads, MAX_TEXT_CHARS};
+use ocrotire_core::document::{
+    CaseDoc, CaseOp, ConflictKind, DocError, Heads, ReceivedChanges, MAX_TEXT_CHARS,
+};
 use ocrotire_core::model::*;
 use ocrotire_core::scoring::ScoringError;
 
@@ -410,4 +412,38 @@ fn a_new_device_builds_the_case_from_its_changes_alone() {
     );
     let hex = a.doc.heads().to_hex();
     assert_eq!(Heads::from_hex(&hex).unwrap(), a.doc.heads());
+}
+
+/// Changes that decode but make Automerge 0.12 panic while applying them
+/// (found by the `http_bodies` fuzz target: one flipped bit in a synthetic
+/// case's changes, an invalid actor index inside a change chunk). They must
+/// be refused as damaged, by a device and by the server alike, leaving
+/// every document as it was.
+#[test]
+fn changes_that_make_automerge_panic_are_refused_as_damaged() {
+    let hostile = include_bytes!("data/automerge-panic-change.bin");
+    let received = ReceivedChanges::decode(hostile).expect("the chunk framing is valid");
+    assert!(matches!(
+        CaseDoc::from_received(received, &Replica::first(1, Role::SocialAssistant).actor),
+        Err(DocError::Corrupt(_))
+    ));
+
+    let mut a = Replica::first(2, Role::SocialAssistant);
+    let before = a.doc.save();
+    assert!(matches!(
+        a.doc.apply_changes(hostile),
+        Err(DocError::Corrupt(_))
+    ));
+    assert_eq!(a.doc.save(), before);
+    // The document still takes good changes afterwards.
+    let mut b = Replica::copy_of(&a, 3, Role::SocialAssistant);
+    b.apply(&CaseOp::AddNote {
+        id: "n1".into(),
+        text: "after the refusal".into(),
+    })
+    .unwrap();
+    a.doc
+        .apply_changes(&b.doc.changes_since(&a.doc.heads()))
+        .unwrap();
+    assert_eq!(a.doc.view().unwrap(), b.doc.view().unwrap());
 }

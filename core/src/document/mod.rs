@@ -93,6 +93,17 @@ pub enum DocError {
     NoConflict(String),
 }
 
+/// Runs an Automerge call on bytes from outside. Automerge 0.12 can panic
+/// on a well-formed change chunk whose contents do not fit together (fuzzing
+/// found an `unwrap` on an invalid actor index while applying one): such
+/// bytes are refused as damaged instead of unwinding through a sync session
+/// or across the FFI. Callers work on a fork, so nothing they keep is left
+/// half applied.
+fn without_panic<T>(apply: impl FnOnce() -> T) -> Result<T, DocError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(apply))
+        .map_err(|_| DocError::Corrupt("changes that cannot be applied"))
+}
+
 /// Opaque document heads: the set of latest changes a replica has seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Heads(Vec<ChangeHash>);
@@ -184,7 +195,7 @@ impl CaseDoc {
         let mut other =
             Automerge::load(changes).map_err(|_| DocError::Corrupt("undecodable document"))?;
         let mut fork = self.doc.fork().with_actor(self.doc.get_actor().clone());
-        fork.merge(&mut other)?;
+        without_panic(|| fork.merge(&mut other))??;
         self.doc = fork;
         Ok(())
     }
@@ -201,7 +212,7 @@ impl CaseDoc {
         // Apply to a fork so a change Automerge rejects leaves the document
         // as it was.
         let mut fork = self.doc.fork().with_actor(self.doc.get_actor().clone());
-        fork.apply_changes(received.changes)?;
+        without_panic(|| fork.apply_changes(received.changes))??;
         // Automerge would queue a change whose dependencies are missing; a
         // peer that numbered or passed it on would then spread a hole.
         if !fork.get_missing_deps(&[]).is_empty() {
