@@ -29,29 +29,10 @@ pub fn cpu_seconds(pid: u32) -> Res<(f64, f64)> {
                 .unwrap_or(0);
         }
     }
-    Ok((ticks_seconds(pid)?, threads as f64 / 1e9))
-}
-
-fn ticks_seconds(pid: u32) -> Res<f64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    let rest = text.rsplit_once(')').ok_or("malformed stat")?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields.get(11).ok_or("utime")?.parse::<u64>()?
-        + fields.get(12).ok_or("stime")?.parse::<u64>()?;
-    Ok(ticks as f64 / clock_ticks() as f64)
-}
-
-fn clock_ticks() -> u64 {
-    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(100)
-    })
+    Ok((
+        crate::server::cpu_seconds_of(&format!("/proc/{pid}/stat"))?,
+        threads as f64 / 1e9,
+    ))
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {

@@ -209,7 +209,7 @@ pub fn self_cpu_seconds() -> Res<f64> {
 }
 
 /// utime + stime of `/proc/<pid>/stat`, in seconds.
-fn cpu_seconds_of(stat: &str) -> Res<f64> {
+pub fn cpu_seconds_of(stat: &str) -> Res<f64> {
     let text = std::fs::read_to_string(stat)?;
     // Fields after the command name, which is in parentheses and may hold
     // spaces: state is field 3, utime 14 and stime 15.
