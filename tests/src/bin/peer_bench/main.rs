@@ -341,26 +341,14 @@ fn print_table(sizes: &Sizes, results: &[Vec<(&str, Measure)>]) {
 }
 
 fn print_machine(options: &Options) {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split(':').nth(1))
-        .map(str::trim)
-        .unwrap_or("unknown CPU");
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let node = std::process::Command::new("node")
         .arg("--version")
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
     println!(
-        "peer-bench{}: {cores} cores ({model}); node {node}; load average at start {}",
+        "peer-bench{}: node {node}; {}",
         if options.quick { " --quick" } else { "" },
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        server::machine()
     );
 }

@@ -56,21 +56,9 @@ pub fn ms(d: Duration) -> f64 {
 }
 
 pub fn print_machine(options: &Options) {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split(':').nth(1))
-        .map(str::trim)
-        .unwrap_or("unknown CPU");
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
-        "sync-bench{}: {cores} cores ({model}); load average at start {}",
+        "sync-bench{}: {}",
         if options.quick { " --quick" } else { "" },
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        crate::server::machine()
     );
 }

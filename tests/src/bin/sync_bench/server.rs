@@ -232,3 +232,23 @@ fn clock_ticks() -> u64 {
             .unwrap_or(100)
     })
 }
+
+/// "N cores (CPU model); load average at start a b c": what every bench
+/// prints first, since these machines are shared and the load explains
+/// its times.
+pub fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(str::trim)
+        .unwrap_or("unknown CPU");
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    format!(
+        "{cores} cores ({model}); load average at start {}",
+        load.join(" ")
+    )
+}
