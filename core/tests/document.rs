@@ -421,7 +421,16 @@ fn a_new_device_builds_the_case_from_its_changes_alone() {
 /// every document as it was.
 #[test]
 fn changes_that_make_automerge_panic_are_refused_as_damaged() {
-    let hostile = include_bytes!("data/automerge-panic-change.bin");
+    // Two inputs fuzzing found, panicking at two places in Automerge.
+    for hostile in [
+        &include_bytes!("data/automerge-panic-change.bin")[..],
+        &include_bytes!("data/automerge-panic-change-2.bin")[..],
+    ] {
+        refused_as_damaged(hostile);
+    }
+}
+
+fn refused_as_damaged(hostile: &[u8]) {
     let received = ReceivedChanges::decode(hostile).expect("the chunk framing is valid");
     assert!(matches!(
         CaseDoc::from_received(received, &Replica::first(1, Role::SocialAssistant).actor),
