@@ -7,12 +7,11 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use ocrotire_core::model::Role;
 use ocrotire_core::sync::SyncError;
 use ocrotire_tests::fleet::{three_devices, Device};
 use ocrotire_tests::server::{ServerDb, TestServer};
 
-use crate::ledger::{merged_errors, verify, Ledger, Verdict};
+use crate::ledger::{final_round, merged_errors, Ledger, Verdict};
 use crate::tmpfs::Tmpfs;
 use crate::Options;
 
@@ -144,18 +143,7 @@ fn on(tmpfs: &Tmpfs, options: &Options, started: Instant) -> DiskFullReport {
 
     // The last restart, then a fresh district officer's device pulls all.
     server.restart();
-    for (device, ledger) in devices.iter_mut().zip(ledgers.iter_mut()) {
-        let _ = ledger.sync(device, &config);
-    }
-    let mut verifier = Device::enroll(&server, "do-fresh", Role::DistrictOfficer, seed + 99);
-    let _ = verifier.sync(&config);
-    let verdict = verify(
-        &server,
-        &server.db,
-        &devices.iter().collect::<Vec<_>>(),
-        &ledgers.iter().collect::<Vec<_>>(),
-        &verifier,
-    );
+    let (_, verdict) = final_round(&server, &mut devices, &mut ledgers, &config, seed);
     let log = server.log_text();
     DiskFullReport {
         mib: SMALL_MIB,

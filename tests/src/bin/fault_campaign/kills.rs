@@ -12,7 +12,7 @@ use ocrotire_tests::fault_proxy::{FaultCounts, FaultPlan, FaultProxy, Rng};
 use ocrotire_tests::fleet::{three_devices, Device};
 use ocrotire_tests::server::{Backend, TestServer};
 
-use crate::ledger::{merged_errors, panic_text, verify, Ledger, Verdict};
+use crate::ledger::{final_round, merged_errors, panic_text, Ledger, Verdict};
 use crate::Options;
 
 /// Small answers: sessions page, so kills land between pages too.
@@ -167,22 +167,8 @@ pub fn run(options: &Options) -> KillReport {
         }
     }
     // A second round brings everyone the others' last changes.
-    for (device, ledger) in devices.iter_mut().zip(ledgers.iter_mut()) {
-        if ledger.sync(device, &config).is_err() {
-            final_sync_failures += 1;
-        }
-    }
-    let mut verifier = Device::enroll(&server, "do-fresh", Role::DistrictOfficer, seed + 99);
-    if verifier.sync(&config).is_err() {
-        final_sync_failures += 1;
-    }
-    let verdict = verify(
-        &server,
-        &server.db,
-        &devices.iter().collect::<Vec<_>>(),
-        &ledgers.iter().collect::<Vec<_>>(),
-        &verifier,
-    );
+    let (failures, verdict) = final_round(&server, &mut devices, &mut ledgers, &config, seed);
+    final_sync_failures += failures;
     KillReport {
         kills: kills.total,
         mid_request: kills.mid_request,

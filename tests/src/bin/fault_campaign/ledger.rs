@@ -6,6 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use automerge::ActorId;
 use ocrotire_core::document::CaseDoc;
+use ocrotire_core::model::Role;
 use ocrotire_core::sync::{ServerConfig, SyncError, SyncReport, TransportError};
 use ocrotire_tests::fleet::{assert_converged, Device};
 use ocrotire_tests::server::{ServerDb, TestServer};
@@ -153,6 +154,36 @@ impl Verdict {
         }
         missed
     }
+}
+
+/// The closing round of a phase: every device syncs once more, then a
+/// fresh district officer's device enrols and pulls everything, and the
+/// whole is checked. Returns how many of those syncs failed, and the verdict.
+pub fn final_round(
+    server: &TestServer,
+    devices: &mut [Device],
+    ledgers: &mut [Ledger],
+    config: &ServerConfig,
+    seed: u64,
+) -> (usize, Verdict) {
+    let mut failures = 0;
+    for (device, ledger) in devices.iter_mut().zip(ledgers.iter_mut()) {
+        if ledger.sync(device, config).is_err() {
+            failures += 1;
+        }
+    }
+    let mut verifier = Device::enroll(server, "do-fresh", Role::DistrictOfficer, seed + 99);
+    if verifier.sync(config).is_err() {
+        failures += 1;
+    }
+    let verdict = verify(
+        server,
+        &server.db,
+        &devices.iter().collect::<Vec<_>>(),
+        &ledgers.iter().collect::<Vec<_>>(),
+        &verifier,
+    );
+    (failures, verdict)
 }
 
 /// Checks every ledger against the server's database and a fresh district
