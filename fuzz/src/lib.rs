@@ -1,6 +1,8 @@
 //! Helpers shared by the fuzz targets and the seed generator
 //! (`cargo run --example seeds`). Fuzz inputs are synthetic bytes, never
-//! child data; nothing here logs them.
+//! child data; nothing here logs them. Setup uses `expect`: in a fuzz
+//! process a panic is how a broken harness or a finding is reported, and
+//! none of this code ships.
 
 use std::io::Write;
 
