@@ -13,6 +13,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 SERVER = os.environ.get("OCROTIRE_SERVER_BIN", "target/debug/ocrotire-server")
 SHOTS = os.environ.get("OCROTIRE_SCREENSHOTS", "target/browser-screenshots")
@@ -94,8 +96,15 @@ class Browser:
         self.open("/login")
         self.driver.find_element(By.NAME, "user_id").send_keys(user)
         self.driver.find_element(By.NAME, "password").send_keys(self.demo.password(user))
-        self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        self.click(self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
         assert "/login" not in self.driver.current_url, self.driver.page_source[:500]
+        return self
+
+    def click(self, element):
+        """Click a link or button that loads a new page, and wait for it:
+        the click itself returns before the answer arrives."""
+        element.click()
+        WebDriverWait(self.driver, 60).until(expected_conditions.staleness_of(element))
         return self
 
     def shot(self, name):

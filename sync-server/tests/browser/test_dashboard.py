@@ -68,7 +68,7 @@ def test_an_officer_sees_the_engines_exact_numbers_for_their_district(browser, d
     assert len(browser.all("figure.chart svg")) >= 4
     # Romanian by default; English one click away, same numbers.
     assert browser.driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ro"
-    browser.one("a.lang").click()
+    browser.click(browser.one("a.lang"))
     assert browser.driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     assert "Notifications (cases)" in browser.driver.page_source
     browser.shot("officer-overview-en")
@@ -103,13 +103,13 @@ def test_an_officer_resolves_a_conflict_and_it_goes_away(browser, demo):
     row = browser.all("#conflicts tr[data-case]")[0]
     case_id = row.get_attribute("data-case")
     before = int(row.find_element(By.CSS_SELECTOR, "td.num").text)
-    row.find_element(By.TAG_NAME, "a").click()
+    browser.click(row.find_element(By.TAG_NAME, "a"))
     forms = browser.all("form.conflict")
     assert len(forms) == before
     field = forms[0].get_attribute("data-field")
     forms[0].find_element(By.NAME, "reason").send_keys("Confirmed by phone with the assistant")
     browser.shot("officer-conflict-case")
-    forms[0].find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    browser.click(forms[0].find_element(By.CSS_SELECTOR, "button[type=submit]"))
     assert "resolved=1" in browser.driver.current_url
     assert field not in [f.get_attribute("data-field") for f in browser.all("form.conflict")]
     browser.shot("officer-conflict-resolved")
@@ -137,7 +137,7 @@ def test_an_officer_enrolls_and_revokes_a_device(browser, demo):
     before = len(browser.all("#devices tr[data-device]"))
     assert before > 0
     user = Select(browser.one("select[name=user_id]")).options[0].get_attribute("value")
-    browser.one("form[action='/devices/code'] button").click()
+    browser.click(browser.one("form[action='/devices/code'] button"))
     code = browser.one("[data-code=issued]").text
     assert re.fullmatch(r"[0-9A-Z-]{16,}", code), code
     browser.shot("officer-device-code")
@@ -145,7 +145,7 @@ def test_an_officer_enrolls_and_revokes_a_device(browser, demo):
     active = [r for r in browser.all("#devices tr[data-device]")
               if r.find_elements(By.CSS_SELECTOR, "form[action='/devices/revoke']")]
     device_id = active[0].get_attribute("data-device")
-    active[0].find_element(By.CSS_SELECTOR, "button").click()
+    browser.click(active[0].find_element(By.CSS_SELECTOR, "button"))
     row = browser.one(f"#devices tr[data-device='{device_id}']")
     assert row.find_element(By.CSS_SELECTOR, "td.revoked").text.strip() != ""
     assert not row.find_elements(By.CSS_SELECTOR, "form")
@@ -164,7 +164,7 @@ def test_an_analyst_sees_masked_small_counts_and_no_case_pages(browser, demo):
     browser.sign_in("analyst").open("/")
     district = districts(demo)[0]
     Select(browser.one("select[name=district]")).select_by_value(district)
-    browser.one("form.filters button").click()
+    browser.click(browser.one("form.filters button"))
     browser.shot("analyst-overview-district")
     hidden = browser.all("td[data-hidden=true]")
     assert hidden, "one district's small cells are hidden outside it"
