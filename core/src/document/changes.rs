@@ -4,7 +4,7 @@
 
 use automerge::{ActorId, Change};
 
-use super::{DocError, MAX_CHANGE_BYTES};
+use super::{without_panic, DocError, MAX_CHANGE_BYTES};
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 const DOCUMENT: u8 = 0;
@@ -59,8 +59,9 @@ fn decode(mut bytes: &[u8]) -> Result<Vec<Change>, DocError> {
         }
         let len = chunk_len(bytes).ok_or(DocError::Corrupt("undecodable changes"))?;
         let (chunk, rest) = bytes.split_at(len);
-        changes
-            .push(Change::try_from(chunk).map_err(|_| DocError::Corrupt("undecodable changes"))?);
+        let change = without_panic(|| Change::try_from(chunk))?
+            .map_err(|_| DocError::Corrupt("undecodable changes"))?;
+        changes.push(change);
         bytes = rest;
     }
     Ok(changes)

@@ -94,11 +94,12 @@ pub enum DocError {
 }
 
 /// Runs an Automerge call on bytes from outside. Automerge 0.12 can panic
-/// on a well-formed change chunk whose contents do not fit together (fuzzing
-/// found an `unwrap` on an invalid actor index while applying one): such
-/// bytes are refused as damaged instead of unwinding through a sync session
-/// or across the FFI. Callers work on a fork, so nothing they keep is left
-/// half applied.
+/// on a change chunk with a valid checksum whose contents do not fit
+/// together (fuzzing found `unwrap`s on an invalid actor index while
+/// applying one, and on an operation counter past `u32` while decoding
+/// one): such bytes are refused as damaged instead of unwinding through a
+/// sync session or across the FFI. Callers decode, load or apply into
+/// values of their own (a fork), so nothing they keep is left half applied.
 fn without_panic<T>(apply: impl FnOnce() -> T) -> Result<T, DocError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(apply))
         .map_err(|_| DocError::Corrupt("changes that cannot be applied"))
@@ -146,7 +147,8 @@ impl CaseDoc {
 
     /// Loads a saved document; later changes are authored by `actor`.
     pub fn load(bytes: &[u8], actor: &ActorId) -> Result<CaseDoc, DocError> {
-        let doc = Automerge::load(bytes).map_err(|_| DocError::Corrupt("undecodable document"))?;
+        let doc = without_panic(|| Automerge::load(bytes))?
+            .map_err(|_| DocError::Corrupt("undecodable document"))?;
         let doc = doc.with_actor(actor.clone());
         let schema = doc.get(ROOT, keys::SCHEMA)?;
         if schema.is_none() {
@@ -192,8 +194,8 @@ impl CaseDoc {
                 max: MAX_CHANGE_BYTES,
             });
         }
-        let mut other =
-            Automerge::load(changes).map_err(|_| DocError::Corrupt("undecodable document"))?;
+        let mut other = without_panic(|| Automerge::load(changes))?
+            .map_err(|_| DocError::Corrupt("undecodable document"))?;
         let mut fork = self.doc.fork().with_actor(self.doc.get_actor().clone());
         without_panic(|| fork.merge(&mut other))??;
         self.doc = fork;
