@@ -58,9 +58,10 @@ export function done(result) {
   console.log(`done ${JSON.stringify(result)}`);
 }
 
-/** Bounds a whole client run: past the limit it reports and exits. */
+/** Bounds a measured sync: past the limit it reports and exits. Returns
+ * the timer, to clear once the sync is done. */
 export function bound(ms) {
-  setTimeout(() => {
+  return setTimeout(() => {
     done({ error: `timeout after ${Math.round(ms / 1000)} s` });
     process.exit(3);
   }, ms).unref();

@@ -196,28 +196,11 @@ fn run() -> Res<()> {
     results[2].push(("Ocrotire", week));
     for stack in stacks.iter().filter(|s| wanted(key(**s))) {
         let r = peer(&peers, *stack, &[("big", &file("big.jsonl"))], |server| {
+            // One client process for both: in sync, then the week's edits.
             let config = json!({
-                "db": "big", "docs": file("big.jsonl"), "edits": file("week.jsonl"),
+                "mode": "big", "db": "big", "docs": file("big.jsonl"), "edits": file("week.jsonl"),
             });
-            match stack {
-                // One client process for both: in sync, then the week's edits.
-                Stack::PouchDb => {
-                    let mut c = config.clone();
-                    c["mode"] = json!("big");
-                    server.client(&peers, c, 2, options.timeout)
-                }
-                // A fresh client repo per session (its documents imported,
-                // the week's edits applied before it connects).
-                Stack::AutomergeRepo => {
-                    let mut c = config.clone();
-                    c["mode"] = json!("nothing");
-                    let mut r = server.client(&peers, c, 1, options.timeout)?;
-                    let mut c = config.clone();
-                    c["mode"] = json!("week");
-                    r.extend(server.client(&peers, c, 1, options.timeout)?);
-                    Ok(r)
-                }
-            }
+            server.client(&peers, config, 2, options.timeout)
         });
         record(&mut results, &[1, 2], stack.name(), r);
     }
